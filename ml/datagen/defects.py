@@ -1,0 +1,139 @@
+"""Injects named defects into clean extracts and counts what it did.
+
+Each defective row carries exactly one defect and is an extra row (a bad copy of a real one), so
+the clean world the behaviour model simulated, and its churn truth, stay intact: staging must
+quarantine the bad copies and keep the good rows. Orphan keys are the exception: those rows are
+valid and must reach the facts, attached to the dimension's unknown member.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from ml.datagen.brazil import cpf_digits, format_cpf
+from ml.datagen.catalog import PRODUCTS, extract_of, ts
+from ml.datagen.config import GeneratorConfig
+from ml.datagen.schema import TABLES
+
+KINDS_BY_TABLE = {
+    "members": ["duplicate_row", "null_key", "malformed_key", "invalid_cpf", "malformed_email",
+                "unknown_status"],
+    "transactions": ["duplicate_row", "null_key", "malformed_key", "negative_amount",
+                     "non_numeric_amount", "points_mismatch", "future_timestamp",
+                     "unparsable_timestamp", "unknown_status", "orphan_member", "orphan_store"],
+    "redemptions": ["duplicate_row", "null_key"],
+    "redemption_items": ["duplicate_row", "malformed_key"],
+    "point_expirations": ["duplicate_row"],
+    "partners": ["duplicate_row"],
+    "stores": ["duplicate_row"],
+    "products": ["duplicate_row"],
+    "campaigns": ["duplicate_row"],
+}  # fmt: skip
+BAD_EMAILS = ["{u}@@{d}", "{u}.{d}", "{u} @{d}", "@{d}", "{u}@{d}."]
+BAD_TIMESTAMPS = ["31/12/2024 18h30", "2024-02-30 10:00:00", "ontem", "2024-13-01 09:00:00"]
+BAD_STATUS = {"members": ["suspenso", "inativo?", "ACTIVE_PENDING"],
+              "transactions": ["pending_review", "aprovado", "chargeback"]}  # fmt: skip
+
+
+def _parse(s: str) -> datetime:
+    return datetime.strptime(s, "%Y-%m-%d %H:%M:%S")
+
+
+def inject(cfg: GeneratorConfig, rng: np.random.Generator,
+           clean: dict[str, list[dict]]) -> tuple[dict[str, list[dict]], dict]:  # fmt: skip
+    out: dict[str, list[dict]] = {}
+    report: dict[str, dict] = {}
+    end = cfg.extract_at - timedelta(hours=3)
+    for table, rows in clean.items():
+        key = TABLES[table].key
+        kinds = KINDS_BY_TABLE[table]
+        per_kind = max(1, round(cfg.defect_rate * len(rows) / len(kinds)))
+        bad: list[tuple[str, dict]] = []
+        counts: Counter = Counter()
+        next_id = max(int(r[key]) for r in rows) + 1
+        latest = {}
+        for r in rows:
+            latest[r[key]] = r  # rows are in version order per key
+        for kind in kinds:
+            for n in range(per_kind):
+                src = rows[int(rng.integers(len(rows)))]
+                row = dict(src)
+                if kind == "duplicate_row":
+                    bad.append((kind, row))
+                    counts[kind] += 1
+                    continue
+                if table == "members":
+                    # A bad later version of a real member: quarantined, the good one stays current.
+                    row = dict(latest[src[key]])
+                    when = min(
+                        _parse(row["updated_at"]) + timedelta(hours=int(rng.integers(1, 200))), end
+                    )
+                    if when <= _parse(row["updated_at"]):
+                        continue
+                    row["updated_at"], row["extracted_at"] = ts(when), extract_of(when, cfg)
+                elif kind not in ("null_key", "malformed_key"):
+                    row[key] = str(next_id)
+                    next_id += 1
+                _corrupt(cfg, rng, table, kind, row, n)
+                bad.append((kind, row))
+                counts[kind] += 1
+        if table == "redemption_items":
+            counts["orphan_product"] = sum(int(r["product_id"]) > len(PRODUCTS) for r in rows)
+        valid = rows + [r for k, r in bad if k.startswith("orphan_")]
+        current = len({r[key] for r in valid})
+        all_rows = sorted(rows + [r for _, r in bad], key=lambda r: r["updated_at"])
+        out[table] = all_rows
+        quarantined = {k: v for k, v in counts.items() if not k.startswith("orphan_")}
+        report[table] = {
+            "rows": len(all_rows),
+            "current": current,
+            "superseded": len(valid) - current,
+            "quarantined": sum(quarantined.values()),
+            "quarantined_by_reason": dict(sorted(quarantined.items())),
+            "defects": dict(sorted(counts.items())),
+        }
+    return out, report
+
+
+def _corrupt(cfg: GeneratorConfig, rng, table: str, kind: str, row: dict, n: int) -> None:
+    key = TABLES[table].key
+    if kind == "null_key":
+        row[key] = ""
+    elif kind == "malformed_key":
+        row[key] = [f"{row[key]}x", f"ID-{row[key]}", "#N/A", "?"][n % 4]
+    elif kind == "invalid_cpf":
+        digits = "".join(c for c in row["cpf"] if c.isdigit())
+        wrong = digits[:10] + str((int(digits[10]) + 1 + n % 8) % 10)
+        assert wrong != cpf_digits(int(digits[:9]))
+        row["cpf"] = format_cpf(wrong) if n % 2 else wrong
+    elif kind == "malformed_email":
+        user, domain = row["email"].lower().split("@")
+        row["email"] = BAD_EMAILS[n % len(BAD_EMAILS)].format(u=user, d=domain)
+    elif kind == "unknown_status":
+        row["status"] = BAD_STATUS[table][n % len(BAD_STATUS[table])]
+    elif kind == "negative_amount":
+        row["amount_brl"] = f"-{row['amount_brl']}"
+    elif kind == "non_numeric_amount":
+        amount = row["amount_brl"]
+        row["amount_brl"] = [f"R$ {amount.replace('.', ',')}", amount.replace("0", "O", 1) + "O"][
+            n % 2
+        ]
+    elif kind == "points_mismatch":
+        row["points_earned"] = str(int(row["points_earned"]) * 10 + 7)
+    elif kind == "future_timestamp":
+        extracted = _parse(row["extracted_at"])
+        row["purchased_at"] = ts(extracted + timedelta(days=int(rng.integers(2, 400))))
+    elif kind == "unparsable_timestamp":
+        row["purchased_at"] = BAD_TIMESTAMPS[n % len(BAD_TIMESTAMPS)]
+    elif kind == "orphan_member":
+        row["member_id"] = str(cfg.members + 100_000 + n)
+    elif kind == "orphan_store":
+        row["store_id"] = str(9_000 + n % 5)
+        row["purchased_at"] = ts(
+            _parse(row["purchased_at"]) + timedelta(minutes=int(rng.integers(1, 30)))
+        )
+    else:
+        raise ValueError(f"unknown defect kind {kind!r}")
