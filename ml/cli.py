@@ -13,8 +13,11 @@ from rich.table import Table
 
 from ml import __version__
 
-app = typer.Typer(help="Loyalty data platform: generate raw data, train and score models.",
-                  no_args_is_help=True, add_completion=False)  # fmt: skip
+app = typer.Typer(
+    help="Loyalty data platform: generate raw data, train and score models.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console()
 
 STEPS = ["catalog", "members", "behaviour", "purchases", "accounts", "extracts", "defects", "write"]
@@ -28,9 +31,13 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
-) -> None:  # fmt: skip
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Loyalty data platform command line."""
 
 
@@ -39,13 +46,17 @@ def datagen(
     members: Annotated[int, typer.Option(min=10, help="Number of members.")] = 2000,
     months: Annotated[int, typer.Option(min=4, max=120, help="Months simulated.")] = 24,
     seed: Annotated[int, typer.Option(help="RNG seed: same seed, same bytes.")] = 42,
-    start: Annotated[str, typer.Option(help="First day, ISO date (program launch).")] = "2024-01-01",
-    defect_rate: Annotated[float, typer.Option(min=0.0, max=0.2,
-                                               help="Share of defective rows per table.")] = 0.01,
+    start: Annotated[
+        str, typer.Option(help="First day, ISO date (program launch).")
+    ] = "2024-01-01",
+    defect_rate: Annotated[
+        float, typer.Option(min=0.0, max=0.2, help="Share of defective rows per table.")
+    ] = 0.01,
     out_seeds: Annotated[Path, typer.Option(help="Folder for the raw CSV seeds.")] = Path("seeds"),
-    out_meta: Annotated[Path, typer.Option(help="Folder for manifest.json and the churn truth.")]
-    = Path("data/datagen"),
-) -> None:  # fmt: skip
+    out_meta: Annotated[
+        Path, typer.Option(help="Folder for manifest.json and the churn truth.")
+    ] = Path("data/datagen"),
+) -> None:
     """Generate the raw OLTP extracts (CSV seeds), their manifest and the churn truth."""
     from ml.datagen import GeneratorConfig, generate
 
@@ -54,10 +65,16 @@ def datagen(
     except ValueError:
         console.print(f"[red]error:[/] --start must be an ISO date (YYYY-MM-DD), got {start!r}")
         raise typer.Exit(2) from None
-    cfg = GeneratorConfig(seed=seed, members=members, months=months, start=start_day,
-                          defect_rate=defect_rate)  # fmt: skip
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:  # fmt: skip
+    cfg = GeneratorConfig(
+        seed=seed, members=members, months=months, start=start_day, defect_rate=defect_rate
+    )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("generating", total=len(STEPS))
 
         def step(name: str) -> None:
@@ -73,6 +90,12 @@ def datagen(
         table.add_column(col, justify="left" if col in ("table", "defects") else "right")
     for name, r in manifest["tables"].items():
         defects = ", ".join(f"{k}={v}" for k, v in r["defects"].items())
-        table.add_row(name, str(r["rows"]), str(r["current"]), str(r["superseded"]),
-                      str(r["quarantined"]), defects)  # fmt: skip
+        table.add_row(
+            name,
+            str(r["rows"]),
+            str(r["current"]),
+            str(r["superseded"]),
+            str(r["quarantined"]),
+            defects,
+        )
     console.print(table)

@@ -50,8 +50,12 @@ def _seeds_yml() -> str:
         "seeds:",
     ]
     for t in TABLES.values():
-        lines += [f"  - name: raw_{t.name}", f"    description: \"Raw extract. {t.description}\"",
-                  "    config:", "      column_types:"]  # fmt: skip
+        lines += [
+            f"  - name: raw_{t.name}",
+            f'    description: "Raw extract. {t.description}"',
+            "    config:",
+            "      column_types:",
+        ]
         lines += [f"        {c}: string" for c in t.columns]
         lines += ["    columns:"]
         for c, desc in t.columns.items():
@@ -73,8 +77,12 @@ def _seeds_yml() -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate(cfg: GeneratorConfig, out_seeds: Path, out_meta: Path,
-             step: Callable[[str], None] = lambda _: None) -> dict:  # fmt: skip
+def generate(
+    cfg: GeneratorConfig,
+    out_seeds: Path,
+    out_meta: Path,
+    step: Callable[[str], None] = lambda _: None,
+) -> dict:
     """Simulate the program, write its extracts and return the manifest."""
     rng = np.random.default_rng(cfg.seed)
     step("catalog")

@@ -42,8 +42,14 @@ def _price_at(history: list[tuple[datetime, int]], when: datetime) -> int:
     return [p for start, p in history if start <= when][-1]
 
 
-def replay_accounts(cfg: GeneratorConfig, rng: np.random.Generator, m: Members,
-                    churn_day: np.ndarray, p: Purchases, cat: Catalog) -> Accounts:  # fmt: skip
+def replay_accounts(
+    cfg: GeneratorConfig,
+    rng: np.random.Generator,
+    m: Members,
+    churn_day: np.ndarray,
+    p: Purchases,
+    cat: Catalog,
+) -> Accounts:
     acc = Accounts()
     by_member: dict[int, list[int]] = {}
     for idx, i in enumerate(p.member):
@@ -84,8 +90,14 @@ def replay_accounts(cfg: GeneratorConfig, rng: np.random.Generator, m: Members,
             when, _, _, kind, payload = heapq.heappop(events)
             if kind == "earn":
                 pts = int(p.points[payload])
-                lots.append([month_of[(when.year, when.month)], pts,
-                             p.reversed_at[payload] is not None, payload])  # fmt: skip
+                lots.append(
+                    [
+                        month_of[(when.year, when.month)],
+                        pts,
+                        p.reversed_at[payload] is not None,
+                        payload,
+                    ]
+                )
                 earned.append((when, pts))
                 if not pending and when < churn_at and rng.random() < m.redeem_prob[i]:
                     at = when + timedelta(seconds=int(rng.integers(2 * 3600, 72 * 3600)))
@@ -119,8 +131,16 @@ def replay_accounts(cfg: GeneratorConfig, rng: np.random.Generator, m: Members,
     return acc
 
 
-def _redeem(acc: Accounts, rng, i: int, when: datetime, lots: list, cat: Catalog,
-            products: list[int], weight: np.ndarray) -> None:  # fmt: skip
+def _redeem(
+    acc: Accounts,
+    rng,
+    i: int,
+    when: datetime,
+    lots: list,
+    cat: Catalog,
+    products: list[int],
+    weight: np.ndarray,
+) -> None:
     spendable = sum(x[1] for x in lots if not x[2])
     lines: list[tuple[int, int, int]] = []
     for _ in range(2):

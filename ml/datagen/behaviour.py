@@ -19,8 +19,20 @@ from ml.datagen.config import GeneratorConfig
 
 # Campaigns at a member's preferred partners pull purchases forward.
 CAMPAIGN_LIFT = 0.6
-MONTH_FACTOR = {1: 0.85, 2: 0.85, 3: 0.95, 4: 0.95, 5: 1.05, 6: 1.0, 7: 1.0, 8: 0.95,
-                9: 0.95, 10: 1.0, 11: 1.2, 12: 1.45}  # fmt: skip
+MONTH_FACTOR = {
+    1: 0.85,
+    2: 0.85,
+    3: 0.95,
+    4: 0.95,
+    5: 1.05,
+    6: 1.0,
+    7: 1.0,
+    8: 0.95,
+    9: 0.95,
+    10: 1.0,
+    11: 1.2,
+    12: 1.45,
+}
 DOW_FACTOR = [0.9, 0.9, 0.95, 1.0, 1.15, 1.3, 0.8]  # Monday..Sunday
 
 
@@ -69,8 +81,10 @@ def draw_members(cfg: GeneratorConfig, rng: np.random.Generator, n_partners: int
     age_days = rng.integers(18 * 365, 75 * 365, n)
     birth = [cfg.start - timedelta(days=int(a)) for a in age_days]
     rate = np.exp(rng.normal(np.log(2.0), 0.7, n)) / 30.0
-    uf_offset = {uf: off for uf, off in zip(sorted({c[1] for c in CITIES}),
-                                            rng.normal(0, 0.3, 64), strict=False)}  # fmt: skip
+    uf_offset = {
+        uf: off
+        for uf, off in zip(sorted({c[1] for c in CITIES}), rng.normal(0, 0.3, 64), strict=False)
+    }
     satisfaction = rng.normal(0, 1, n)
     young = age_days < 25 * 365
     base_logit = (
@@ -85,8 +99,9 @@ def draw_members(cfg: GeneratorConfig, rng: np.random.Generator, n_partners: int
     return Members(signup, city, birth, rate, base_logit, redeem_prob, prefs)
 
 
-def hazard(m: Members, month_idx: int, month_start_day: int, month_of_year: int,
-           prev_count: np.ndarray) -> np.ndarray:  # fmt: skip
+def hazard(
+    m: Members, month_idx: int, month_start_day: int, month_of_year: int, prev_count: np.ndarray
+) -> np.ndarray:
     """Monthly churn probability decided at a month start."""
     tenure_days = month_start_day - m.signup_day
     z = (
@@ -107,8 +122,13 @@ class Simulation:
     truth: list[tuple[int, str, int, float]]  # member_id, cutoff, alive, p(no purchase 90d)
 
 
-def simulate(cfg: GeneratorConfig, rng: np.random.Generator, m: Members,
-             campaigns: list[tuple[int, date, date, int, int]], n_partners: int) -> Simulation:  # fmt: skip
+def simulate(
+    cfg: GeneratorConfig,
+    rng: np.random.Generator,
+    m: Members,
+    campaigns: list[tuple[int, date, date, int, int]],
+    n_partners: int,
+) -> Simulation:
     n, days = cfg.members, cfg.days
     horizon = days + 100  # intensities past the end are needed for the last cutoffs' truth
     active = np.zeros((n_partners, horizon), dtype=bool)
@@ -162,8 +182,7 @@ def _truth(cfg, m: Members, counts, churn_day, intensity, bounds) -> list:
         j = k
         while starts_days[j] < c + 90:
             seg_end = min(starts_days[j + 1], c + 90)
-            h = hazard(m, j, starts_days[j], month_starts[j].month,
-                       prev if j == k else np.zeros(n))  # fmt: skip
+            h = hazard(m, j, starts_days[j], month_starts[j].month, prev if j == k else np.zeros(n))
             p_label += p_reach * h
             p_reach = (
                 p_reach * (1 - h) * np.exp(-intensity[:, starts_days[j] : seg_end].sum(axis=1))

@@ -25,23 +25,38 @@ PARTNERS = [
     ("Cartão Coalizão Visa", "credit_card", "1.25", 240.0, 0),
 ]
 SEGMENT_HOURS = {  # purchase hour distribution centre and spread
-    "supermarket": (15, 4), "pharmacy": (14, 4), "fuel": (13, 5),
-    "ecommerce": (20, 4), "credit_card": (15, 5),
-}  # fmt: skip
+    "supermarket": (15, 4),
+    "pharmacy": (14, 4),
+    "fuel": (13, 5),
+    "ecommerce": (20, 4),
+    "credit_card": (15, 5),
+}
 PRODUCTS = [
-    ("Vale-compras R$ 25", "vouchers", 2500), ("Vale-compras R$ 50", "vouchers", 5000),
-    ("Vale-combustível R$ 40", "vouchers", 4200), ("Crédito celular R$ 20", "vouchers", 1800),
-    ("Garrafa térmica", "home", 3200), ("Jogo de panelas", "home", 14500),
-    ("Air fryer", "home", 29000), ("Cafeteira", "home", 12000), ("Liquidificador", "home", 9500),
-    ("Fone Bluetooth", "electronics", 11000), ("Smartwatch", "electronics", 38000),
-    ("Caixa de som portátil", "electronics", 16000), ("Tablet 10 pol.", "electronics", 95000),
-    ("Ingresso de cinema", "experiences", 2200), ("Jantar para dois", "experiences", 21000),
-    ("Passagem aérea nacional", "travel", 60000), ("Diária de hotel", "travel", 35000),
-    ("Mochila", "fashion", 8000), ("Óculos de sol", "fashion", 13000),
-    ("Doação Instituto Criança", "donation", 1000), ("Kit skincare", "beauty", 7500),
-    ("Perfume importado", "beauty", 26000), ("Bicicleta", "sports", 70000),
+    ("Vale-compras R$ 25", "vouchers", 2500),
+    ("Vale-compras R$ 50", "vouchers", 5000),
+    ("Vale-combustível R$ 40", "vouchers", 4200),
+    ("Crédito celular R$ 20", "vouchers", 1800),
+    ("Garrafa térmica", "home", 3200),
+    ("Jogo de panelas", "home", 14500),
+    ("Air fryer", "home", 29000),
+    ("Cafeteira", "home", 12000),
+    ("Liquidificador", "home", 9500),
+    ("Fone Bluetooth", "electronics", 11000),
+    ("Smartwatch", "electronics", 38000),
+    ("Caixa de som portátil", "electronics", 16000),
+    ("Tablet 10 pol.", "electronics", 95000),
+    ("Ingresso de cinema", "experiences", 2200),
+    ("Jantar para dois", "experiences", 21000),
+    ("Passagem aérea nacional", "travel", 60000),
+    ("Diária de hotel", "travel", 35000),
+    ("Mochila", "fashion", 8000),
+    ("Óculos de sol", "fashion", 13000),
+    ("Doação Instituto Criança", "donation", 1000),
+    ("Kit skincare", "beauty", 7500),
+    ("Perfume importado", "beauty", 26000),
+    ("Bicicleta", "sports", 70000),
     ("Tênis de corrida", "sports", 33000),
-]  # fmt: skip
+]
 # Products removed from the catalog by a hard delete in the OLTP system: the CDC export has no
 # row for them, so redemption lines that point at them are orphans (the unknown product).
 PURGED_PRODUCTS = [
@@ -86,13 +101,20 @@ def build_catalog(cfg: GeneratorConfig, rng: np.random.Generator) -> Catalog:
         cat.partner_rate_c.append(round(float(rate) * 100))
         cat.partner_ticket.append(ticket)
         created = launch + timedelta(minutes=int(pid))
-        row = {"partner_id": str(pid), "cnpj": cnpj(10_000_000_0001 + pid * 7919),
-               "partner_name": name, "segment": segment, "points_per_brl": rate,
-               "updated_at": ts(created), "extracted_at": extract_of(created, cfg)}  # fmt: skip
+        row = {
+            "partner_id": str(pid),
+            "cnpj": cnpj(10_000_000_0001 + pid * 7919),
+            "partner_name": name,
+            "segment": segment,
+            "points_per_brl": rate,
+            "updated_at": ts(created),
+            "extracted_at": extract_of(created, cfg),
+        }
         cat.partner_rows.append(row)
         if pid % 4 == 0:  # a rebrand: a second CDC version of the partner
-            when = datetime.combine(cfg.start + timedelta(days=int(rng.integers(60, cfg.days - 60))),
-                                    time(10, 30))  # fmt: skip
+            when = datetime.combine(
+                cfg.start + timedelta(days=int(rng.integers(60, cfg.days - 60))), time(10, 30)
+            )
             cat.partner_rows.append(
                 {
                     **row,
@@ -104,10 +126,19 @@ def build_catalog(cfg: GeneratorConfig, rng: np.random.Generator) -> Catalog:
         stores: list[tuple[int, str | None]] = []
         if n_stores == 0:
             opened = created
-            cat.store_rows.append({"store_id": str(store_id), "partner_id": str(pid),
-                                   "store_name": f"{name} (online)", "channel": "online",
-                                   "city": "", "state": "", "opened_at": opened.date().isoformat(),
-                                   "updated_at": ts(opened), "extracted_at": extract_of(opened, cfg)})  # fmt: skip
+            cat.store_rows.append(
+                {
+                    "store_id": str(store_id),
+                    "partner_id": str(pid),
+                    "store_name": f"{name} (online)",
+                    "channel": "online",
+                    "city": "",
+                    "state": "",
+                    "opened_at": opened.date().isoformat(),
+                    "updated_at": ts(opened),
+                    "extracted_at": extract_of(opened, cfg),
+                }
+            )
             stores.append((store_id, None))
             store_id += 1
         else:
@@ -115,12 +146,19 @@ def build_catalog(cfg: GeneratorConfig, rng: np.random.Generator) -> Catalog:
             for k, ci in enumerate(sorted(cities)):
                 city, uf = CITIES[ci][0], CITIES[ci][1]
                 opened = created + timedelta(hours=int(k))
-                cat.store_rows.append({"store_id": str(store_id), "partner_id": str(pid),
-                                       "store_name": f"{name} {city}", "channel": "physical",
-                                       "city": city, "state": uf,
-                                       "opened_at": opened.date().isoformat(),
-                                       "updated_at": ts(opened),
-                                       "extracted_at": extract_of(opened, cfg)})  # fmt: skip
+                cat.store_rows.append(
+                    {
+                        "store_id": str(store_id),
+                        "partner_id": str(pid),
+                        "store_name": f"{name} {city}",
+                        "channel": "physical",
+                        "city": city,
+                        "state": uf,
+                        "opened_at": opened.date().isoformat(),
+                        "updated_at": ts(opened),
+                        "extracted_at": extract_of(opened, cfg),
+                    }
+                )
                 stores.append((store_id, city))
                 store_id += 1
         cat.partner_stores.append(stores)
@@ -129,16 +167,24 @@ def build_catalog(cfg: GeneratorConfig, rng: np.random.Generator) -> Catalog:
         created = launch + timedelta(minutes=prod_id)
         history = [(created, price)]
         if prod_id % 5 == 0:  # a price change mid-period: a new CDC version
-            when = datetime.combine(cfg.start + timedelta(days=int(rng.integers(90, cfg.days - 90))),
-                                    time(8, 0))  # fmt: skip
+            when = datetime.combine(
+                cfg.start + timedelta(days=int(rng.integers(90, cfg.days - 90))), time(8, 0)
+            )
             history.append((when, int(round(price * 1.1, -2))))
         cat.product_prices[prod_id] = history
         if prod_id > len(PRODUCTS):
             continue  # purged: never exported
         for when, p in history:
-            cat.product_rows.append({"product_id": str(prod_id), "product_name": name,
-                                     "category": category, "points_price": str(p),
-                                     "updated_at": ts(when), "extracted_at": extract_of(when, cfg)})  # fmt: skip
+            cat.product_rows.append(
+                {
+                    "product_id": str(prod_id),
+                    "product_name": name,
+                    "category": category,
+                    "points_price": str(p),
+                    "updated_at": ts(when),
+                    "extracted_at": extract_of(when, cfg),
+                }
+            )
 
     campaign_id = 1
     for pidx in range(len(PARTNERS)):
@@ -148,17 +194,28 @@ def build_catalog(cfg: GeneratorConfig, rng: np.random.Generator) -> Catalog:
             last = first + timedelta(days=length - 1)
             mult = int(rng.choice([150, 200, 300], p=[0.5, 0.35, 0.15]))
             created = datetime.combine(first - timedelta(days=7), time(11, 0))
-            row = {"campaign_id": str(campaign_id), "partner_id": str(pidx + 1),
-                   "campaign_name": f"{PARTNERS[pidx][0]}: pontos x{mult / 100:g}",
-                   "starts_at": first.isoformat(), "ends_at": last.isoformat(),
-                   "points_multiplier": f"{mult / 100:.2f}",
-                   "updated_at": ts(created), "extracted_at": extract_of(created, cfg)}  # fmt: skip
+            row = {
+                "campaign_id": str(campaign_id),
+                "partner_id": str(pidx + 1),
+                "campaign_name": f"{PARTNERS[pidx][0]}: pontos x{mult / 100:g}",
+                "starts_at": first.isoformat(),
+                "ends_at": last.isoformat(),
+                "points_multiplier": f"{mult / 100:.2f}",
+                "updated_at": ts(created),
+                "extracted_at": extract_of(created, cfg),
+            }
             cat.campaign_rows.append(row)
             if rng.random() < 0.25:  # extended while running: a second version
                 when = datetime.combine(first + timedelta(days=length // 2), time(16, 0))
                 last = last + timedelta(days=7)
-                cat.campaign_rows.append({**row, "ends_at": last.isoformat(),
-                                          "updated_at": ts(when), "extracted_at": extract_of(when, cfg)})  # fmt: skip
+                cat.campaign_rows.append(
+                    {
+                        **row,
+                        "ends_at": last.isoformat(),
+                        "updated_at": ts(when),
+                        "extracted_at": extract_of(when, cfg),
+                    }
+                )
             cat.campaigns.append((pidx, first, last, mult, campaign_id))
             campaign_id += 1
     return cat

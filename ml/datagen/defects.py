@@ -19,11 +19,27 @@ from ml.datagen.config import GeneratorConfig
 from ml.datagen.schema import TABLES
 
 KINDS_BY_TABLE = {
-    "members": ["duplicate_row", "null_key", "malformed_key", "invalid_cpf", "malformed_email",
-                "unknown_status"],
-    "transactions": ["duplicate_row", "null_key", "malformed_key", "negative_amount",
-                     "non_numeric_amount", "points_mismatch", "future_timestamp",
-                     "unparsable_timestamp", "unknown_status", "orphan_member", "orphan_store"],
+    "members": [
+        "duplicate_row",
+        "null_key",
+        "malformed_key",
+        "invalid_cpf",
+        "malformed_email",
+        "unknown_status",
+    ],
+    "transactions": [
+        "duplicate_row",
+        "null_key",
+        "malformed_key",
+        "negative_amount",
+        "non_numeric_amount",
+        "points_mismatch",
+        "future_timestamp",
+        "unparsable_timestamp",
+        "unknown_status",
+        "orphan_member",
+        "orphan_store",
+    ],
     "redemptions": ["duplicate_row", "null_key"],
     "redemption_items": ["duplicate_row", "malformed_key"],
     "point_expirations": ["duplicate_row"],
@@ -31,19 +47,22 @@ KINDS_BY_TABLE = {
     "stores": ["duplicate_row"],
     "products": ["duplicate_row"],
     "campaigns": ["duplicate_row"],
-}  # fmt: skip
+}
 BAD_EMAILS = ["{u}@@{d}", "{u}.{d}", "{u} @{d}", "@{d}", "{u}@{d}."]
 BAD_TIMESTAMPS = ["31/12/2024 18h30", "2024-02-30 10:00:00", "ontem", "2024-13-01 09:00:00"]
-BAD_STATUS = {"members": ["suspenso", "inativo?", "ACTIVE_PENDING"],
-              "transactions": ["pending_review", "aprovado", "chargeback"]}  # fmt: skip
+BAD_STATUS = {
+    "members": ["suspenso", "inativo?", "ACTIVE_PENDING"],
+    "transactions": ["pending_review", "aprovado", "chargeback"],
+}
 
 
 def _parse(s: str) -> datetime:
     return datetime.strptime(s, "%Y-%m-%d %H:%M:%S")
 
 
-def inject(cfg: GeneratorConfig, rng: np.random.Generator,
-           clean: dict[str, list[dict]]) -> tuple[dict[str, list[dict]], dict]:  # fmt: skip
+def inject(
+    cfg: GeneratorConfig, rng: np.random.Generator, clean: dict[str, list[dict]]
+) -> tuple[dict[str, list[dict]], dict]:
     out: dict[str, list[dict]] = {}
     report: dict[str, dict] = {}
     end = cfg.extract_at - timedelta(hours=3)

@@ -37,8 +37,9 @@ def _email(rng, first: str, last: str, k: int) -> str:
     return email.upper() if rng.random() < 0.05 else email
 
 
-def member_rows(cfg: GeneratorConfig, rng: np.random.Generator, m: Members,
-                churn_day: np.ndarray, acc: Accounts) -> list[dict]:  # fmt: skip
+def member_rows(
+    cfg: GeneratorConfig, rng: np.random.Generator, m: Members, churn_day: np.ndarray, acc: Accounts
+) -> list[dict]:
     rows = []
     t0 = datetime.combine(cfg.start, datetime.min.time())
     end = cfg.extract_at - timedelta(hours=3)
@@ -67,17 +68,30 @@ def member_rows(cfg: GeneratorConfig, rng: np.random.Generator, m: Members,
             "status": "active",
         }
         changes: list[tuple[datetime, dict]] = [(signup, {})]
-        changes += [(when, {"tier": tier if rng.random() > 0.05 else tier.upper()})
-                    for when, tier in acc.tier_changes.get(i, [])]  # fmt: skip
+        changes += [
+            (when, {"tier": tier if rng.random() > 0.05 else tier.upper()})
+            for when, tier in acc.tier_changes.get(i, [])
+        ]
         span = max(1, int((end - signup).total_seconds()))
         if rng.random() < 0.05:  # moved house
             c = int(rng.integers(len(CITIES)))
-            changes.append((signup + timedelta(seconds=int(rng.integers(span))),
-                            {"city": CITIES[c][0], "state": CITIES[c][1],
-                             "phone": phone(rng, CITIES[c][3])}))  # fmt: skip
+            changes.append(
+                (
+                    signup + timedelta(seconds=int(rng.integers(span))),
+                    {
+                        "city": CITIES[c][0],
+                        "state": CITIES[c][1],
+                        "phone": phone(rng, CITIES[c][3]),
+                    },
+                )
+            )
         if rng.random() < 0.04:  # new e-mail address
-            changes.append((signup + timedelta(seconds=int(rng.integers(span))),
-                            {"email": _email(rng, first, last, i + 7)}))  # fmt: skip
+            changes.append(
+                (
+                    signup + timedelta(seconds=int(rng.integers(span))),
+                    {"email": _email(rng, first, last, i + 7)},
+                )
+            )
         if churn_day[i] < cfg.days and rng.random() < 0.3:  # some churners close the account
             when = t0 + timedelta(days=int(churn_day[i]) + int(rng.integers(1, 25)), hours=14)
             if when < end:
@@ -116,8 +130,14 @@ def transaction_rows(cfg: GeneratorConfig, rng: np.random.Generator, p: Purchase
         rows.append(row)
         if p.reversed_at[k] is not None:
             when = p.reversed_at[k]
-            rows.append({**row, "status": "reversed", "updated_at": ts(when),
-                         "extracted_at": extract_of(when, cfg)})  # fmt: skip
+            rows.append(
+                {
+                    **row,
+                    "status": "reversed",
+                    "updated_at": ts(when),
+                    "extracted_at": extract_of(when, cfg),
+                }
+            )
     return rows
 
 
@@ -128,18 +148,32 @@ def redemption_rows(cfg: GeneratorConfig, rng, acc: Accounts) -> tuple[list[dict
     heads = []
     for old_id, i, when, channel in order:
         written = when + timedelta(seconds=int(rng.integers(1, 60)))
-        heads.append({"redemption_id": str(new_id[old_id]), "member_id": str(i + 1),
-                      "redeemed_at": ts(when), "channel": channel,
-                      "updated_at": ts(written), "extracted_at": extract_of(written, cfg)})  # fmt: skip
+        heads.append(
+            {
+                "redemption_id": str(new_id[old_id]),
+                "member_id": str(i + 1),
+                "redeemed_at": ts(when),
+                "channel": channel,
+                "updated_at": ts(written),
+                "extracted_at": extract_of(written, cfg),
+            }
+        )
     when_of = {r[0]: r[2] for r in acc.redemptions}
     items = sorted(acc.items, key=lambda it: (new_id[it[0]], it[1]))
     lines = []
     for k, (old_id, product_id, qty, cost) in enumerate(items):
         written = when_of[old_id] + timedelta(seconds=60 + k % 60)
-        lines.append({"redemption_item_id": str(k + 1), "redemption_id": str(new_id[old_id]),
-                      "product_id": str(product_id), "quantity": str(qty),
-                      "points_spent": str(cost), "updated_at": ts(written),
-                      "extracted_at": extract_of(written, cfg)})  # fmt: skip
+        lines.append(
+            {
+                "redemption_item_id": str(k + 1),
+                "redemption_id": str(new_id[old_id]),
+                "product_id": str(product_id),
+                "quantity": str(qty),
+                "points_spent": str(cost),
+                "updated_at": ts(written),
+                "extracted_at": extract_of(written, cfg),
+            }
+        )
     return heads, lines
 
 
@@ -147,7 +181,14 @@ def expiration_rows(cfg: GeneratorConfig, acc: Accounts) -> list[dict]:
     rows = []
     for k, (i, when, pts) in enumerate(sorted(acc.expirations, key=lambda e: (e[1], e[0]))):
         written = when + timedelta(minutes=30)
-        rows.append({"expiration_id": str(k + 1), "member_id": str(i + 1),
-                     "expired_at": ts(when), "points_expired": str(pts),
-                     "updated_at": ts(written), "extracted_at": extract_of(written, cfg)})  # fmt: skip
+        rows.append(
+            {
+                "expiration_id": str(k + 1),
+                "member_id": str(i + 1),
+                "expired_at": ts(when),
+                "points_expired": str(pts),
+                "updated_at": ts(written),
+                "extracted_at": extract_of(written, cfg),
+            }
+        )
     return rows

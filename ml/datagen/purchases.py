@@ -28,8 +28,9 @@ class Purchases:
     reversed_at: list[datetime | None]
 
 
-def draw_purchases(cfg: GeneratorConfig, rng: np.random.Generator, m: Members,
-                   sim: Simulation, cat: Catalog) -> Purchases:  # fmt: skip
+def draw_purchases(
+    cfg: GeneratorConfig, rng: np.random.Generator, m: Members, sim: Simulation, cat: Catalog
+) -> Purchases:
     member, day = np.nonzero(sim.counts)
     reps = sim.counts[member, day]
     member, day = np.repeat(member, reps), np.repeat(day, reps)
