@@ -1,0 +1,76 @@
+{%- set raw_columns = ['campaign_id', 'partner_id', 'campaign_name', 'starts_at', 'ends_at',
+    'points_multiplier', 'updated_at', 'extracted_at'] -%}
+
+with
+
+source as (
+
+    select * from {{ raw_relation('campaigns') }}
+
+),
+
+typed as (
+
+    select
+        ----------  ids
+        {{ clean_text('campaign_id') }} as campaign_key_raw,
+        {{ safe_cast_integer(clean_text('campaign_id')) }} as campaign_id,
+        {{ safe_cast_integer(clean_text('partner_id')) }} as partner_id,
+
+        ----------  strings
+        {{ clean_text('campaign_name') }} as campaign_name,
+
+        ----------  numerics
+        {{ safe_cast_numeric(clean_text('points_multiplier'), 6, 2) }} as points_multiplier,
+
+        ----------  dates and timestamps
+        {{ safe_cast_date(clean_text('starts_at')) }} as starts_on,
+        {{ safe_cast_date(clean_text('ends_at')) }} as ends_on,
+        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
+        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
+
+        ----------  cdc and raw text
+        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
+        {{ raw_passthrough(raw_columns) }}
+
+    from source
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when cdc_copy_number > 1 then 'duplicate_row'
+            when campaign_key_raw is null then 'null_key'
+            when campaign_id is null or partner_id is null then 'malformed_key'
+            when updated_at is null or starts_on is null or ends_on is null
+                then 'unparsable_timestamp'
+            when points_multiplier is null then 'non_numeric_amount'
+            when points_multiplier <= 0 then 'negative_amount'
+        end as dq_reason
+    from typed
+
+),
+
+final as (
+
+    select
+        campaign_key_raw,
+        campaign_id,
+        partner_id,
+        campaign_name,
+        points_multiplier,
+        starts_on,
+        ends_on,
+        updated_at,
+        extracted_at,
+        dq_reason,
+        case when dq_reason is not null then {{ raw_record_json(raw_columns) }} end as raw_record,
+        dq_reason is null and {{ cdc_version_rank('campaign_id') }} = 1 as is_current_version
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,113 @@
+{%- set raw_columns = ['member_id', 'cpf', 'full_name', 'email', 'phone', 'birth_date', 'city',
+    'state', 'signup_at', 'tier', 'status', 'updated_at', 'extracted_at'] -%}
+{%- set email_pattern = '[a-z0-9._%+-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}' -%}
+
+with
+
+source as (
+
+    select * from {{ raw_relation('members') }}
+
+),
+
+typed as (
+
+    select
+        ----------  ids
+        {{ clean_text('member_id') }} as member_key_raw,
+        {{ safe_cast_integer(clean_text('member_id')) }} as member_id,
+
+        ----------  pii, cleaned for validation and hashing only (never selected below)
+        {{ digits_only('cpf') }} as cpf_digits,
+        lower({{ clean_text('email') }}) as email_clean,
+        {{ digits_only('phone') }} as phone_digits,
+        upper({{ clean_text('full_name') }}) as full_name_clean,
+
+        ----------  strings
+        {{ clean_text('city') }} as city,
+        upper({{ clean_text('state') }}) as state,
+        lower({{ clean_text('tier') }}) as tier,
+        lower({{ clean_text('status') }}) as status,
+
+        ----------  dates and timestamps
+        {{ parse_date_ptbr(clean_text('birth_date')) }} as birth_date,
+        {{ safe_cast_timestamp(clean_text('signup_at')) }} as signup_at,
+        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
+        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
+
+        ----------  cdc
+        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
+
+        ----------  raw text, kept for the quarantine record
+        {{ raw_passthrough(raw_columns) }}
+
+    from source
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when cdc_copy_number > 1 then 'duplicate_row'
+            when member_key_raw is null then 'null_key'
+            when member_id is null then 'malformed_key'
+            when updated_at is null or signup_at is null then 'unparsable_timestamp'
+            when not {{ cpf_is_valid('cpf_digits') }} then 'invalid_cpf'
+            when email_clean is null
+                or not {{ regex_full_match('email_clean', email_pattern) }}
+                then 'malformed_email'
+            when tier not in ('basic', 'silver', 'gold', 'platinum')
+                or status not in ('active', 'cancelled', 'blocked')
+                then 'unknown_status'
+        end as dq_reason
+    from typed
+
+),
+
+flagged as (
+
+    select
+        *,
+        case when dq_reason is not null then
+            {{ raw_record_json(raw_columns, pii=['cpf', 'full_name', 'email', 'phone']) }}
+        end as raw_record
+    from validated
+
+),
+
+pseudonymised as (
+
+    select
+        member_key_raw,
+        member_id,
+        {{ pseudonymise('cpf_digits') }} as cpf_hash,
+        {{ pseudonymise('email_clean') }} as email_hash,
+        {{ pseudonymise("right(phone_digits, 11)") }} as phone_hash,
+        {{ pseudonymise('full_name_clean') }} as name_hash,
+        {{ dbt.date_trunc('year', 'birth_date') }} as birth_year_start,
+        city,
+        state,
+        tier,
+        status,
+        signup_at,
+        updated_at,
+        extracted_at,
+        dq_reason,
+        raw_record
+    from flagged
+
+),
+
+final as (
+
+    select
+        *,
+        dq_reason is null
+        and {{ cdc_version_rank('member_id') }} = 1 as is_current_version
+    from pseudonymised
+
+)
+
+select * from final

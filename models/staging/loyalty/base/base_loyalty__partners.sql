@@ -1,0 +1,75 @@
+{%- set raw_columns = ['partner_id', 'cnpj', 'partner_name', 'segment', 'points_per_brl',
+    'updated_at', 'extracted_at'] -%}
+
+with
+
+source as (
+
+    select * from {{ raw_relation('partners') }}
+
+),
+
+typed as (
+
+    select
+        ----------  ids
+        {{ clean_text('partner_id') }} as partner_key_raw,
+        {{ safe_cast_integer(clean_text('partner_id')) }} as partner_id,
+
+        ----------  strings
+        {{ clean_text('cnpj') }} as cnpj,
+        {{ clean_text('partner_name') }} as partner_name,
+        lower({{ clean_text('segment') }}) as segment,
+
+        ----------  numerics
+        {{ safe_cast_numeric(clean_text('points_per_brl'), 6, 2) }} as points_per_brl,
+
+        ----------  timestamps
+        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
+        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
+
+        ----------  cdc and raw text
+        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
+        {{ raw_passthrough(raw_columns) }}
+
+    from source
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when cdc_copy_number > 1 then 'duplicate_row'
+            when partner_key_raw is null then 'null_key'
+            when partner_id is null then 'malformed_key'
+            when updated_at is null then 'unparsable_timestamp'
+            when points_per_brl is null then 'non_numeric_amount'
+            when points_per_brl <= 0 then 'negative_amount'
+            when segment not in ('supermarket', 'pharmacy', 'fuel', 'ecommerce', 'credit_card')
+                then 'unknown_status'
+        end as dq_reason
+    from typed
+
+),
+
+final as (
+
+    select
+        partner_key_raw,
+        partner_id,
+        cnpj,
+        partner_name,
+        segment,
+        points_per_brl,
+        updated_at,
+        extracted_at,
+        dq_reason,
+        case when dq_reason is not null then {{ raw_record_json(raw_columns) }} end as raw_record,
+        dq_reason is null and {{ cdc_version_rank('partner_id') }} = 1 as is_current_version
+    from validated
+
+)
+
+select * from final

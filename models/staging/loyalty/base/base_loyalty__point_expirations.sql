@@ -1,0 +1,72 @@
+{%- set raw_columns = ['expiration_id', 'member_id', 'expired_at', 'points_expired',
+    'updated_at', 'extracted_at'] -%}
+
+with
+
+source as (
+
+    select * from {{ raw_relation('point_expirations') }}
+
+),
+
+typed as (
+
+    select
+        ----------  ids
+        {{ clean_text('expiration_id') }} as expiration_key_raw,
+        {{ safe_cast_integer(clean_text('expiration_id')) }} as expiration_id,
+        {{ clean_text('member_id') }} as member_key_raw,
+        {{ safe_cast_integer(clean_text('member_id')) }} as member_id,
+
+        ----------  numerics
+        {{ safe_cast_integer(clean_text('points_expired')) }} as points_expired,
+
+        ----------  timestamps
+        {{ safe_cast_timestamp(clean_text('expired_at')) }} as expired_at,
+        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
+        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
+
+        ----------  cdc and raw text
+        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
+        {{ raw_passthrough(raw_columns) }}
+
+    from source
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when cdc_copy_number > 1 then 'duplicate_row'
+            when expiration_key_raw is null then 'null_key'
+            when expiration_id is null or (member_key_raw is not null and member_id is null)
+                then 'malformed_key'
+            when expired_at is null or updated_at is null then 'unparsable_timestamp'
+            when expired_at > extracted_at then 'future_timestamp'
+            when points_expired is null then 'non_numeric_amount'
+            when points_expired <= 0 then 'negative_amount'
+        end as dq_reason
+    from typed
+
+),
+
+final as (
+
+    select
+        expiration_key_raw,
+        expiration_id,
+        member_id,
+        expired_at,
+        points_expired,
+        updated_at,
+        extracted_at,
+        dq_reason,
+        case when dq_reason is not null then {{ raw_record_json(raw_columns) }} end as raw_record,
+        dq_reason is null and {{ cdc_version_rank('expiration_id') }} = 1 as is_current_version
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,71 @@
+{%- set raw_columns = ['product_id', 'product_name', 'category', 'points_price', 'updated_at',
+    'extracted_at'] -%}
+
+with
+
+source as (
+
+    select * from {{ raw_relation('products') }}
+
+),
+
+typed as (
+
+    select
+        ----------  ids
+        {{ clean_text('product_id') }} as product_key_raw,
+        {{ safe_cast_integer(clean_text('product_id')) }} as product_id,
+
+        ----------  strings
+        {{ clean_text('product_name') }} as product_name,
+        lower({{ clean_text('category') }}) as category,
+
+        ----------  numerics
+        {{ safe_cast_integer(clean_text('points_price')) }} as points_price,
+
+        ----------  timestamps
+        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
+        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
+
+        ----------  cdc and raw text
+        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
+        {{ raw_passthrough(raw_columns) }}
+
+    from source
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when cdc_copy_number > 1 then 'duplicate_row'
+            when product_key_raw is null then 'null_key'
+            when product_id is null then 'malformed_key'
+            when updated_at is null then 'unparsable_timestamp'
+            when points_price is null then 'non_numeric_amount'
+            when points_price <= 0 then 'negative_amount'
+        end as dq_reason
+    from typed
+
+),
+
+final as (
+
+    select
+        product_key_raw,
+        product_id,
+        product_name,
+        category,
+        points_price,
+        updated_at,
+        extracted_at,
+        dq_reason,
+        case when dq_reason is not null then {{ raw_record_json(raw_columns) }} end as raw_record,
+        dq_reason is null and {{ cdc_version_rank('product_id') }} = 1 as is_current_version
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,76 @@
+{%- set raw_columns = ['redemption_item_id', 'redemption_id', 'product_id', 'quantity',
+    'points_spent', 'updated_at', 'extracted_at'] -%}
+
+with
+
+source as (
+
+    select * from {{ raw_relation('redemption_items') }}
+
+),
+
+typed as (
+
+    select
+        ----------  ids
+        {{ clean_text('redemption_item_id') }} as redemption_item_key_raw,
+        {{ safe_cast_integer(clean_text('redemption_item_id')) }} as redemption_item_id,
+        {{ clean_text('redemption_id') }} as redemption_key_raw,
+        {{ safe_cast_integer(clean_text('redemption_id')) }} as redemption_id,
+        {{ clean_text('product_id') }} as product_key_raw,
+        {{ safe_cast_integer(clean_text('product_id')) }} as product_id,
+
+        ----------  numerics
+        {{ safe_cast_integer(clean_text('quantity')) }} as quantity,
+        {{ safe_cast_integer(clean_text('points_spent')) }} as points_spent,
+
+        ----------  timestamps
+        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
+        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
+
+        ----------  cdc and raw text
+        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
+        {{ raw_passthrough(raw_columns) }}
+
+    from source
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when cdc_copy_number > 1 then 'duplicate_row'
+            when redemption_item_key_raw is null or redemption_key_raw is null then 'null_key'
+            when redemption_item_id is null or redemption_id is null
+                or (product_key_raw is not null and product_id is null)
+                then 'malformed_key'
+            when updated_at is null then 'unparsable_timestamp'
+            when quantity is null or points_spent is null then 'non_numeric_amount'
+            when quantity <= 0 or points_spent < 0 then 'negative_amount'
+        end as dq_reason
+    from typed
+
+),
+
+final as (
+
+    select
+        redemption_item_key_raw,
+        redemption_item_id,
+        redemption_id,
+        product_id,
+        quantity,
+        points_spent,
+        updated_at,
+        extracted_at,
+        dq_reason,
+        case when dq_reason is not null then {{ raw_record_json(raw_columns) }} end as raw_record,
+        dq_reason is null
+        and {{ cdc_version_rank('redemption_item_id') }} = 1 as is_current_version
+    from validated
+
+)
+
+select * from final

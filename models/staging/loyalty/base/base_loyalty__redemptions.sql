@@ -1,0 +1,71 @@
+{%- set raw_columns = ['redemption_id', 'member_id', 'redeemed_at', 'channel', 'updated_at',
+    'extracted_at'] -%}
+
+with
+
+source as (
+
+    select * from {{ raw_relation('redemptions') }}
+
+),
+
+typed as (
+
+    select
+        ----------  ids
+        {{ clean_text('redemption_id') }} as redemption_key_raw,
+        {{ safe_cast_integer(clean_text('redemption_id')) }} as redemption_id,
+        {{ clean_text('member_id') }} as member_key_raw,
+        {{ safe_cast_integer(clean_text('member_id')) }} as member_id,
+
+        ----------  strings
+        lower({{ clean_text('channel') }}) as channel,
+
+        ----------  timestamps
+        {{ safe_cast_timestamp(clean_text('redeemed_at')) }} as redeemed_at,
+        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
+        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
+
+        ----------  cdc and raw text
+        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
+        {{ raw_passthrough(raw_columns) }}
+
+    from source
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when cdc_copy_number > 1 then 'duplicate_row'
+            when redemption_key_raw is null then 'null_key'
+            when redemption_id is null or (member_key_raw is not null and member_id is null)
+                then 'malformed_key'
+            when redeemed_at is null or updated_at is null then 'unparsable_timestamp'
+            when redeemed_at > extracted_at then 'future_timestamp'
+            when channel not in ('app', 'web', 'call_center') then 'unknown_status'
+        end as dq_reason
+    from typed
+
+),
+
+final as (
+
+    select
+        redemption_key_raw,
+        redemption_id,
+        member_id,
+        redeemed_at,
+        channel,
+        updated_at,
+        extracted_at,
+        dq_reason,
+        case when dq_reason is not null then {{ raw_record_json(raw_columns) }} end as raw_record,
+        dq_reason is null and {{ cdc_version_rank('redemption_id') }} = 1 as is_current_version
+    from validated
+
+)
+
+select * from final

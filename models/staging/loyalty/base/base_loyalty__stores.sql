@@ -1,0 +1,74 @@
+{%- set raw_columns = ['store_id', 'partner_id', 'store_name', 'channel', 'city', 'state',
+    'opened_at', 'updated_at', 'extracted_at'] -%}
+
+with
+
+source as (
+
+    select * from {{ raw_relation('stores') }}
+
+),
+
+typed as (
+
+    select
+        ----------  ids
+        {{ clean_text('store_id') }} as store_key_raw,
+        {{ safe_cast_integer(clean_text('store_id')) }} as store_id,
+        {{ safe_cast_integer(clean_text('partner_id')) }} as partner_id,
+
+        ----------  strings
+        {{ clean_text('store_name') }} as store_name,
+        lower({{ clean_text('channel') }}) as channel,
+        {{ clean_text('city') }} as city,
+        upper({{ clean_text('state') }}) as state,
+
+        ----------  dates and timestamps
+        {{ safe_cast_date(clean_text('opened_at')) }} as opened_on,
+        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
+        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
+
+        ----------  cdc and raw text
+        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
+        {{ raw_passthrough(raw_columns) }}
+
+    from source
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when cdc_copy_number > 1 then 'duplicate_row'
+            when store_key_raw is null then 'null_key'
+            when store_id is null or partner_id is null then 'malformed_key'
+            when updated_at is null then 'unparsable_timestamp'
+            when channel not in ('physical', 'online') then 'unknown_status'
+        end as dq_reason
+    from typed
+
+),
+
+final as (
+
+    select
+        store_key_raw,
+        store_id,
+        partner_id,
+        store_name,
+        channel,
+        city,
+        state,
+        opened_on,
+        updated_at,
+        extracted_at,
+        dq_reason,
+        case when dq_reason is not null then {{ raw_record_json(raw_columns) }} end as raw_record,
+        dq_reason is null and {{ cdc_version_rank('store_id') }} = 1 as is_current_version
+    from validated
+
+)
+
+select * from final

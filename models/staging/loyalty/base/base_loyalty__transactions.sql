@@ -1,0 +1,125 @@
+{%- set raw_columns = ['transaction_id', 'member_id', 'store_id', 'campaign_id', 'purchased_at',
+    'amount_brl', 'points_earned', 'status', 'updated_at', 'extracted_at'] -%}
+
+with
+
+source as (
+
+    select * from {{ raw_relation('transactions') }}
+
+),
+
+stores as (
+
+    select * from {{ ref('stg_loyalty__stores') }}
+
+),
+
+partners as (
+
+    select * from {{ ref('stg_loyalty__partners') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('stg_loyalty__campaigns') }}
+
+),
+
+typed as (
+
+    select
+        ----------  ids
+        {{ clean_text('transaction_id') }} as transaction_key_raw,
+        {{ safe_cast_integer(clean_text('transaction_id')) }} as transaction_id,
+        {{ clean_text('member_id') }} as member_key_raw,
+        {{ safe_cast_integer(clean_text('member_id')) }} as member_id,
+        {{ clean_text('store_id') }} as store_key_raw,
+        {{ safe_cast_integer(clean_text('store_id')) }} as store_id,
+        {{ clean_text('campaign_id') }} as campaign_key_raw,
+        {{ safe_cast_integer(clean_text('campaign_id')) }} as campaign_id,
+
+        ----------  strings
+        lower({{ clean_text('status') }}) as status,
+
+        ----------  numerics
+        {{ safe_cast_numeric(clean_text('amount_brl'), 12, 2) }} as amount_brl,
+        {{ safe_cast_integer(clean_text('points_earned')) }} as points_earned,
+
+        ----------  timestamps
+        {{ safe_cast_timestamp(clean_text('purchased_at')) }} as purchased_at,
+        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
+        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
+
+        ----------  cdc and raw text
+        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
+        {{ raw_passthrough(raw_columns) }}
+
+    from source
+
+),
+
+-- Points a purchase should earn: amount x the partner's rate x the campaign multiplier.
+-- Unknown stores cannot be checked; those rows go on to the unknown store, unchecked.
+with_expected_points as (
+
+    select
+        typed.*,
+        floor(
+            typed.amount_brl * partners.points_per_brl * coalesce(campaigns.points_multiplier, 1)
+        ) as expected_points
+    from typed
+    left join stores on typed.store_id = stores.store_id
+    left join partners on stores.partner_id = partners.partner_id
+    left join campaigns on typed.campaign_id = campaigns.campaign_id
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when cdc_copy_number > 1 then 'duplicate_row'
+            when transaction_key_raw is null then 'null_key'
+            when transaction_id is null
+                or (member_key_raw is not null and member_id is null)
+                or (store_key_raw is not null and store_id is null)
+                or (campaign_key_raw is not null and campaign_id is null)
+                then 'malformed_key'
+            when purchased_at is null or updated_at is null then 'unparsable_timestamp'
+            when purchased_at > extracted_at then 'future_timestamp'
+            when amount_brl is null or points_earned is null then 'non_numeric_amount'
+            when amount_brl < 0 or points_earned < 0 then 'negative_amount'
+            when status not in ('approved', 'reversed') then 'unknown_status'
+            -- one point of slack: some POS systems round instead of truncating
+            when abs(points_earned - expected_points) > 1 then 'points_mismatch'
+        end as dq_reason
+    from with_expected_points
+
+),
+
+final as (
+
+    select
+        transaction_key_raw,
+        transaction_id,
+        member_id,
+        store_id,
+        campaign_id,
+        purchased_at,
+        amount_brl,
+        points_earned,
+        status,
+        updated_at,
+        extracted_at,
+        dq_reason,
+        case when dq_reason is not null then {{ raw_record_json(raw_columns) }} end as raw_record,
+        dq_reason is null
+        and {{ cdc_version_rank('transaction_id') }} = 1 as is_current_version
+    from validated
+
+)
+
+select * from final
