@@ -33,7 +33,7 @@ test: $(STAMP) lint unit integration
 lint: $(STAMP)
 	$(BIN)/ruff check ml tests
 	$(BIN)/ruff format --check ml tests
-	$(BIN)/sqlfluff lint models macros
+	$(BIN)/sqlfluff lint models tests/dbt
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration" -q

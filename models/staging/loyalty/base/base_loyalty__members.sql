@@ -70,8 +70,9 @@ flagged as (
 
     select
         *,
-        case when dq_reason is not null then
-            {{ raw_record_json(raw_columns, pii=['cpf', 'full_name', 'email', 'phone']) }}
+        case
+            when dq_reason is not null
+                then {{ raw_record_json(raw_columns, pii=['cpf', 'full_name', 'email', 'phone']) }}
         end as raw_record
     from validated
 

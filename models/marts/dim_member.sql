@@ -1,0 +1,79 @@
+-- Type-2 history of members: one row per CDC version, valid from its updated_at until the next.
+with
+
+versions as (
+
+    select * from {{ ref('stg_loyalty__member_versions') }}
+
+),
+
+windowed as (
+
+    select
+        *,
+        lead(updated_at) over (partition by member_id order by updated_at) as next_updated_at,
+        row_number() over (partition by member_id order by updated_at) as version_number
+    from versions
+
+),
+
+known as (
+
+    select
+        {{ surrogate_key(['member_id', 'updated_at']) }} as member_sk,
+        member_id,
+        cpf_hash,
+        email_hash,
+        phone_hash,
+        name_hash,
+        cast(extract(year from birth_year_start) as integer) as birth_year,
+        {{ age_band('extract(year from birth_year_start)', 'signup_at') }} as age_band_at_signup,
+        city,
+        state,
+        {{ br_region('state') }} as region,
+        tier,
+        status,
+        signup_at,
+        -- the first version covers the member from enrolment on
+        case when version_number = 1 then least(signup_at, updated_at) else updated_at end
+            as valid_from,
+        next_updated_at as valid_to,
+        next_updated_at is null as is_current,
+        cast(version_number as integer) as version_number
+    from windowed
+
+),
+
+unknown as (
+
+    select
+        '-1' as member_sk,
+        cast(-1 as bigint) as member_id,
+        cast(null as string) as cpf_hash,
+        cast(null as string) as email_hash,
+        cast(null as string) as phone_hash,
+        cast(null as string) as name_hash,
+        cast(null as integer) as birth_year,
+        'unknown' as age_band_at_signup,
+        cast(null as string) as city,
+        cast(null as string) as state,
+        'Desconhecida' as region,
+        'unknown' as tier,
+        'unknown' as status,
+        cast(null as timestamp) as signup_at,
+        cast('1900-01-01 00:00:00' as timestamp) as valid_from,
+        cast(null as timestamp) as valid_to,
+        true as is_current,
+        cast(1 as integer) as version_number
+
+),
+
+final as (
+
+    select * from known
+    union all
+    select * from unknown
+
+)
+
+select * from final

@@ -1,0 +1,72 @@
+-- One row per redemption order line, with the order's member (version valid at order time),
+-- time and channel.
+with
+
+items as (
+
+    select * from {{ ref('stg_loyalty__redemption_items') }}
+
+),
+
+redemptions as (
+
+    select * from {{ ref('stg_loyalty__redemptions') }}
+
+),
+
+members as (
+
+    select * from {{ ref('dim_member') }}
+
+),
+
+products as (
+
+    select * from {{ ref('dim_product') }}
+
+),
+
+joined as (
+
+    select
+        items.redemption_item_id,
+        items.redemption_id,
+        coalesce(members.member_sk, '-1') as member_sk,
+        coalesce(products.product_sk, '-1') as product_sk,
+        redemptions.member_id,
+        items.product_id,
+        -- an order line always arrives with its order; the line's own write time is the
+        -- fallback should the order ever be quarantined
+        coalesce(redemptions.redeemed_at, items.updated_at) as redeemed_at,
+        coalesce(redemptions.channel, 'unknown') as channel,
+        items.quantity,
+        items.points_spent
+    from items
+    left join redemptions on items.redemption_id = redemptions.redemption_id
+    left join members
+        on
+            redemptions.member_id = members.member_id
+            and {{ is_valid_at('redemptions.redeemed_at', 'members.valid_from', 'members.valid_to') }}
+    left join products on items.product_id = products.product_id
+
+),
+
+final as (
+
+    select
+        redemption_item_id,
+        redemption_id,
+        member_sk,
+        product_sk,
+        member_id,
+        product_id,
+        redeemed_at,
+        cast(redeemed_at as date) as redemption_date,
+        channel,
+        quantity,
+        points_spent
+    from joined
+
+)
+
+select * from final

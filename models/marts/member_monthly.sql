@@ -1,0 +1,167 @@
+-- One row per member per month, from the enrolment month to the last month with data:
+-- activity, points in and out, and the balance at month end. The grain ML features start from.
+with
+
+members as (
+
+    select * from {{ ref('dim_member') }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('dim_date') }}
+
+),
+
+ledger as (
+
+    select * from {{ ref('fct_points_ledger') }}
+
+),
+
+transactions as (
+
+    select * from {{ ref('fct_transactions') }}
+
+),
+
+last_month as (
+
+    select cast({{ dbt.date_trunc('month', 'max(event_date)') }} as date) as month_start
+    from ledger
+
+),
+
+months as (
+
+    select distinct
+        month_start,
+        cast({{ dbt.dateadd('month', 1, 'month_start') }} as date) as next_month_start
+    from calendar
+
+),
+
+member_months as (
+
+    select
+        members.member_id,
+        members.signup_at,
+        months.month_start,
+        months.next_month_start
+    from members
+    cross join months
+    cross join last_month
+    where
+        members.is_current
+        and members.member_id != -1
+        and months.month_start >= cast({{ dbt.date_trunc('month', 'members.signup_at') }} as date)
+        and months.month_start <= last_month.month_start
+
+),
+
+purchases as (
+
+    select
+        member_id,
+        cast({{ dbt.date_trunc('month', 'purchase_date') }} as date) as month_start,
+        count(*) as purchases,
+        sum(amount_brl) as amount_brl,
+        count(distinct partner_sk) as distinct_partners
+    from transactions
+    group by 1, 2
+
+),
+
+points as (
+
+    select
+        member_id,
+        cast({{ dbt.date_trunc('month', 'event_date') }} as date) as month_start,
+        sum(case when movement_type = 'earn' then points else 0 end) as points_earned,
+        -sum(case when movement_type = 'reversal' then points else 0 end) as points_reversed,
+        -sum(case when movement_type = 'redeem' then points else 0 end) as points_redeemed,
+        -sum(case when movement_type = 'expire' then points else 0 end) as points_expired,
+        sum(points) as net_points
+    from ledger
+    group by 1, 2
+
+),
+
+joined as (
+
+    select
+        member_months.member_id,
+        member_months.month_start,
+        member_months.next_month_start,
+        {{ dbt.datediff('member_months.signup_at', 'member_months.month_start', 'month') }}
+            as months_since_signup,
+        coalesce(purchases.purchases, 0) as purchases,
+        coalesce(purchases.amount_brl, 0) as amount_brl,
+        coalesce(purchases.distinct_partners, 0) as distinct_partners,
+        coalesce(points.points_earned, 0) as points_earned,
+        coalesce(points.points_reversed, 0) as points_reversed,
+        coalesce(points.points_redeemed, 0) as points_redeemed,
+        coalesce(points.points_expired, 0) as points_expired,
+        coalesce(points.net_points, 0) as net_points
+    from member_months
+    left join purchases
+        on
+            member_months.member_id = purchases.member_id
+            and member_months.month_start = purchases.month_start
+    left join points
+        on
+            member_months.member_id = points.member_id
+            and member_months.month_start = points.month_start
+
+),
+
+-- the member version in force at the end of the month
+with_version as (
+
+    select
+        joined.*,
+        members.member_sk,
+        members.tier,
+        members.status
+    from joined
+    left join members
+        on
+            joined.member_id = members.member_id
+            and members.valid_from < cast(joined.next_month_start as timestamp)
+            and (
+                members.valid_to is null
+                or members.valid_to >= cast(joined.next_month_start as timestamp)
+            )
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['member_id', 'month_start']) }} as member_month_id,
+        member_id,
+        coalesce(member_sk, '-1') as member_sk,
+        month_start,
+        coalesce(tier, 'unknown') as tier_at_month_end,
+        coalesce(status, 'unknown') as status_at_month_end,
+        cast(months_since_signup as integer) as months_since_signup,
+        cast(purchases as bigint) as purchases,
+        cast(amount_brl as decimal(14, 2)) as amount_brl,
+        cast(distinct_partners as bigint) as distinct_partners,
+        cast(points_earned as bigint) as points_earned,
+        cast(points_reversed as bigint) as points_reversed,
+        cast(points_redeemed as bigint) as points_redeemed,
+        cast(points_expired as bigint) as points_expired,
+        cast(net_points as bigint) as net_points,
+        cast(sum(net_points) over (
+            partition by member_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as bigint) as balance_at_month_end,
+        purchases > 0 as is_active
+    from with_version
+
+)
+
+select * from final
