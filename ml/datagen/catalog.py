@@ -113,7 +113,8 @@ def build_catalog(cfg: GeneratorConfig, rng: np.random.Generator) -> Catalog:
         cat.partner_rows.append(row)
         if pid % 4 == 0:  # a rebrand: a second CDC version of the partner
             when = datetime.combine(
-                cfg.start + timedelta(days=int(rng.integers(60, cfg.days - 60))), time(10, 30)
+                cfg.start + timedelta(days=int(rng.integers(cfg.days // 8, cfg.days * 7 // 8))),
+                time(10, 30),
             )
             cat.partner_rows.append(
                 {
@@ -168,7 +169,8 @@ def build_catalog(cfg: GeneratorConfig, rng: np.random.Generator) -> Catalog:
         history = [(created, price)]
         if prod_id % 5 == 0:  # a price change mid-period: a new CDC version
             when = datetime.combine(
-                cfg.start + timedelta(days=int(rng.integers(90, cfg.days - 90))), time(8, 0)
+                cfg.start + timedelta(days=int(rng.integers(cfg.days // 8, cfg.days * 7 // 8))),
+                time(8, 0),
             )
             history.append((when, int(round(price * 1.1, -2))))
         cat.product_prices[prod_id] = history
@@ -189,7 +191,7 @@ def build_catalog(cfg: GeneratorConfig, rng: np.random.Generator) -> Catalog:
     campaign_id = 1
     for pidx in range(len(PARTNERS)):
         for _ in range(int(rng.integers(2, 5))):
-            first = cfg.start + timedelta(days=int(rng.integers(0, cfg.days - 45)))
+            first = cfg.start + timedelta(days=int(rng.integers(0, max(1, cfg.days - 45))))
             length = int(rng.integers(10, 35))
             last = first + timedelta(days=length - 1)
             mult = int(rng.choice([150, 200, 300], p=[0.5, 0.35, 0.15]))

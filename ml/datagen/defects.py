@@ -72,13 +72,17 @@ def inject(
         per_kind = max(1, round(cfg.defect_rate * len(rows) / len(kinds)))
         bad: list[tuple[str, dict]] = []
         counts: Counter = Counter()
-        next_id = max(int(r[key]) for r in rows) + 1
+        if not rows:  # nothing to copy (e.g. no expirations in a short run)
+            kinds = []
+        next_id = max((int(r[key]) for r in rows), default=0) + 1
         latest = {}
         for r in rows:
             latest[r[key]] = r  # rows are in version order per key
         for kind in kinds:
-            for n in range(per_kind):
-                src = rows[int(rng.integers(len(rows)))]
+            # distinct sources, so two bad copies of one kind can never be equal to each other
+            sources = rng.choice(len(rows), size=min(per_kind, len(rows)), replace=False)
+            for n, pick in enumerate(sources):
+                src = rows[int(pick)]
                 row = dict(src)
                 if kind == "duplicate_row":
                     bad.append((kind, row))

@@ -45,7 +45,9 @@ validated as (
             when cdc_copy_number > 1 then 'duplicate_row'
             when campaign_key_raw is null then 'null_key'
             when campaign_id is null or partner_id is null then 'malformed_key'
-            when updated_at is null or starts_on is null or ends_on is null
+            when
+                updated_at is null or extracted_at is null
+                or starts_on is null or ends_on is null
                 then 'unparsable_timestamp'
             when points_multiplier is null then 'non_numeric_amount'
             when points_multiplier <= 0 then 'negative_amount'

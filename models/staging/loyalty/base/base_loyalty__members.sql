@@ -53,13 +53,14 @@ validated as (
             when cdc_copy_number > 1 then 'duplicate_row'
             when member_key_raw is null then 'null_key'
             when member_id is null then 'malformed_key'
-            when updated_at is null or signup_at is null then 'unparsable_timestamp'
+            when updated_at is null or signup_at is null or extracted_at is null
+                then 'unparsable_timestamp'
             when not {{ cpf_is_valid('cpf_digits') }} then 'invalid_cpf'
             when email_clean is null
                 or not {{ regex_full_match('email_clean', email_pattern) }}
                 then 'malformed_email'
-            when tier not in ('basic', 'silver', 'gold', 'platinum')
-                or status not in ('active', 'cancelled', 'blocked')
+            when coalesce(tier, '') not in ('basic', 'silver', 'gold', 'platinum')
+                or coalesce(status, '') not in ('active', 'cancelled', 'blocked')
                 then 'unknown_status'
         end as dq_reason
     from typed
@@ -72,7 +73,7 @@ flagged as (
         *,
         case
             when dq_reason is not null
-                then {{ raw_record_json(raw_columns, pii=['cpf', 'full_name', 'email', 'phone']) }}
+                then {{ raw_record_json(raw_columns, pii=['cpf', 'full_name', 'email', 'phone', 'birth_date']) }}
         end as raw_record
     from validated
 
@@ -87,7 +88,7 @@ pseudonymised as (
         {{ pseudonymise('email_clean') }} as email_hash,
         {{ pseudonymise("right(phone_digits, 11)") }} as phone_hash,
         {{ pseudonymise('full_name_clean') }} as name_hash,
-        {{ dbt.date_trunc('year', 'birth_date') }} as birth_year_start,
+        cast({{ dbt.date_trunc('year', 'birth_date') }} as date) as birth_year_start,
         city,
         state,
         tier,

@@ -44,10 +44,12 @@ validated as (
             when cdc_copy_number > 1 then 'duplicate_row'
             when partner_key_raw is null then 'null_key'
             when partner_id is null then 'malformed_key'
-            when updated_at is null then 'unparsable_timestamp'
+            when updated_at is null or extracted_at is null then 'unparsable_timestamp'
             when points_per_brl is null then 'non_numeric_amount'
             when points_per_brl <= 0 then 'negative_amount'
-            when segment not in ('supermarket', 'pharmacy', 'fuel', 'ecommerce', 'credit_card')
+            when
+                coalesce(segment, '')
+                not in ('supermarket', 'pharmacy', 'fuel', 'ecommerce', 'credit_card')
                 then 'unknown_status'
         end as dq_reason
     from typed

@@ -43,7 +43,8 @@ validated as (
             when expiration_key_raw is null then 'null_key'
             when expiration_id is null or (member_key_raw is not null and member_id is null)
                 then 'malformed_key'
-            when expired_at is null or updated_at is null then 'unparsable_timestamp'
+            when expired_at is null or updated_at is null or extracted_at is null
+                then 'unparsable_timestamp'
             when expired_at > extracted_at then 'future_timestamp'
             when points_expired is null then 'non_numeric_amount'
             when points_expired <= 0 then 'negative_amount'

@@ -43,7 +43,7 @@ validated as (
             when cdc_copy_number > 1 then 'duplicate_row'
             when product_key_raw is null then 'null_key'
             when product_id is null then 'malformed_key'
-            when updated_at is null then 'unparsable_timestamp'
+            when updated_at is null or extracted_at is null then 'unparsable_timestamp'
             when points_price is null then 'non_numeric_amount'
             when points_price <= 0 then 'negative_amount'
         end as dq_reason

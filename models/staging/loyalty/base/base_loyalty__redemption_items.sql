@@ -46,7 +46,7 @@ validated as (
             when redemption_item_id is null or redemption_id is null
                 or (product_key_raw is not null and product_id is null)
                 then 'malformed_key'
-            when updated_at is null then 'unparsable_timestamp'
+            when updated_at is null or extracted_at is null then 'unparsable_timestamp'
             when quantity is null or points_spent is null then 'non_numeric_amount'
             when quantity <= 0 or points_spent < 0 then 'negative_amount'
         end as dq_reason

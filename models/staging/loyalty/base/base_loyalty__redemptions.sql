@@ -43,9 +43,10 @@ validated as (
             when redemption_key_raw is null then 'null_key'
             when redemption_id is null or (member_key_raw is not null and member_id is null)
                 then 'malformed_key'
-            when redeemed_at is null or updated_at is null then 'unparsable_timestamp'
+            when redeemed_at is null or updated_at is null or extracted_at is null
+                then 'unparsable_timestamp'
             when redeemed_at > extracted_at then 'future_timestamp'
-            when channel not in ('app', 'web', 'call_center') then 'unknown_status'
+            when coalesce(channel, '') not in ('app', 'web', 'call_center') then 'unknown_status'
         end as dq_reason
     from typed
 

@@ -44,8 +44,8 @@ validated as (
             when cdc_copy_number > 1 then 'duplicate_row'
             when store_key_raw is null then 'null_key'
             when store_id is null or partner_id is null then 'malformed_key'
-            when updated_at is null then 'unparsable_timestamp'
-            when channel not in ('physical', 'online') then 'unknown_status'
+            when updated_at is null or extracted_at is null then 'unparsable_timestamp'
+            when coalesce(channel, '') not in ('physical', 'online') then 'unknown_status'
         end as dq_reason
     from typed
 

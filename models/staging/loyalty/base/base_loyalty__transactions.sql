@@ -88,11 +88,12 @@ validated as (
                 or (store_key_raw is not null and store_id is null)
                 or (campaign_key_raw is not null and campaign_id is null)
                 then 'malformed_key'
-            when purchased_at is null or updated_at is null then 'unparsable_timestamp'
+            when purchased_at is null or updated_at is null or extracted_at is null
+                then 'unparsable_timestamp'
             when purchased_at > extracted_at then 'future_timestamp'
             when amount_brl is null or points_earned is null then 'non_numeric_amount'
             when amount_brl < 0 or points_earned < 0 then 'negative_amount'
-            when status not in ('approved', 'reversed') then 'unknown_status'
+            when coalesce(status, '') not in ('approved', 'reversed') then 'unknown_status'
             -- one point of slack: some POS systems round instead of truncating
             when abs(points_earned - expected_points) > 1 then 'points_mismatch'
         end as dq_reason

@@ -1,0 +1,39 @@
+from typer.testing import CliRunner
+
+from ml.cli import app
+
+runner = CliRunner()
+
+
+def test_datagen_writes_seeds_and_manifest(tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "datagen",
+            "--members",
+            "40",
+            "--months",
+            "5",
+            "--out-seeds",
+            str(tmp_path / "s"),
+            "--out-meta",
+            str(tmp_path / "m"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "s" / "raw_members.csv").exists()
+    assert (tmp_path / "m" / "manifest.json").exists()
+    assert "transactions" in result.output
+
+
+def test_datagen_rejects_a_bad_start_date_without_a_traceback(tmp_path):
+    result = runner.invoke(app, ["datagen", "--start", "01/01/2024", "--out-seeds", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "ISO date" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert "ml " in result.output

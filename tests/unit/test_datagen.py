@@ -1,0 +1,144 @@
+"""The generator: deterministic, self-consistent, and in sync with the committed seeds."""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ml.datagen import GeneratorConfig, generate
+from ml.datagen.brazil import cpf_is_valid
+from ml.datagen.schema import TABLES
+
+SMALL = GeneratorConfig(seed=7, members=150, months=15, start=date(2024, 1, 1), defect_rate=0.02)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("small")
+    manifest = generate(SMALL, out / "seeds", out / "meta")
+    return out, manifest
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_same_seed_gives_identical_bytes(small, tmp_path):
+    out, _ = small
+    generate(SMALL, tmp_path / "seeds", tmp_path / "meta")
+    for sub in ("seeds", "meta"):
+        cmp = filecmp.dircmp(out / sub, tmp_path / sub)
+        assert not cmp.diff_files and not cmp.left_only and not cmp.right_only
+
+
+def test_other_seed_gives_other_data(small, tmp_path):
+    out, _ = small
+    generate(GeneratorConfig(**{**SMALL.__dict__, "seed": 8}), tmp_path / "s", tmp_path / "m")
+    assert (out / "seeds" / "raw_transactions.csv").read_bytes() != (
+        tmp_path / "s" / "raw_transactions.csv"
+    ).read_bytes()
+
+
+def test_manifest_counts_match_files(small):
+    out, manifest = small
+    for name, table in TABLES.items():
+        path = out / "seeds" / f"raw_{name}.csv"
+        rows = _rows(path)
+        report = manifest["tables"][name]
+        assert len(rows) == report["rows"] > 0
+        assert path.read_text().splitlines()[0] == ",".join(table.columns)
+        clean = report["current"] + report["superseded"]
+        assert clean + report["quarantined"] == report["rows"]
+    assert json.loads((out / "meta" / "manifest.json").read_text()) == manifest
+
+
+def test_every_defect_kind_is_injected(small):
+    _, manifest = small
+    kinds = set(manifest["defects_total"])
+    assert {
+        "duplicate_row",
+        "null_key",
+        "malformed_key",
+        "invalid_cpf",
+        "malformed_email",
+        "negative_amount",
+        "non_numeric_amount",
+        "points_mismatch",
+        "future_timestamp",
+        "unparsable_timestamp",
+        "unknown_status",
+        "orphan_member",
+        "orphan_store",
+        "orphan_product",
+    } <= kinds
+    assert all(v > 0 for v in manifest["defects_total"].values())
+
+
+def test_clean_member_rows_have_valid_cpfs(small):
+    out, manifest = small
+    members = _rows(out / "seeds" / "raw_members.csv")
+    invalid = [r for r in members if not cpf_is_valid("".join(c for c in r["cpf"] if c.isdigit()))]
+    assert len(invalid) == manifest["tables"]["members"]["defects"]["invalid_cpf"]
+
+
+def test_points_follow_rate_and_multiplier(small):
+    """Clean purchases earn floor(amount x rate x multiplier): what staging re-checks."""
+    out, _ = small
+    rate = {r["partner_id"]: r["points_per_brl"] for r in _rows(out / "seeds" / "raw_partners.csv")}
+    store_partner = {
+        r["store_id"]: r["partner_id"] for r in _rows(out / "seeds" / "raw_stores.csv")
+    }
+    mult = {
+        r["campaign_id"]: r["points_multiplier"] for r in _rows(out / "seeds" / "raw_campaigns.csv")
+    }
+    checked = 0
+    for r in _rows(out / "seeds" / "raw_transactions.csv")[:500]:
+        try:
+            cents = round(float(r["amount_brl"]) * 100)
+        except ValueError:
+            continue
+        if r["store_id"] not in store_partner or cents < 0 or not r["points_earned"].isdigit():
+            continue
+        expected = (
+            cents
+            * round(float(rate[store_partner[r["store_id"]]]) * 100)
+            * round(float(mult.get(r["campaign_id"], "1.00")) * 100)
+            // 1_000_000
+        )
+        if int(r["points_earned"]) == expected:
+            checked += 1
+    assert checked > 400
+
+
+def test_churn_truth_is_a_probability_per_member_and_cutoff(small):
+    out, manifest = small
+    truth = _rows(out / "meta" / "churn_truth.csv")
+    assert len(truth) == manifest["churn_truth"]["rows"]
+    probs = [float(r["p_no_purchase_90d"]) for r in truth]
+    assert all(0.0 <= p <= 1.0 for p in probs)
+    # members already churned at a cutoff are certain to show the label
+    assert all(float(r["p_no_purchase_90d"]) == 1.0 for r in truth if r["alive_at_cutoff"] == "0")
+    assert len({(r["member_id"], r["cutoff_date"]) for r in truth}) == len(truth)
+
+
+def test_truth_files_are_not_seeds(small):
+    out, _ = small
+    assert not list((out / "seeds").rglob("*truth*"))
+
+
+def test_committed_seeds_match_the_generator(root, tmp_path):
+    """Generator and seeds never drift apart: regenerate the defaults and compare bytes."""
+    generate(GeneratorConfig(), tmp_path / "seeds", tmp_path / "meta")
+    for produced in (tmp_path / "seeds").rglob("*"):
+        if produced.is_file():
+            committed = root / "seeds" / produced.relative_to(tmp_path / "seeds")
+            assert committed.read_bytes() == produced.read_bytes(), f"{committed} drifted"
+    for produced in (tmp_path / "meta").iterdir():
+        committed = root / "data" / "datagen" / produced.name
+        assert committed.read_bytes() == produced.read_bytes(), f"{committed} drifted"
