@@ -9,9 +9,14 @@ STAMP  := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR  := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+# The embedded warehouse; DuckDB creates the file but not its folder.
+export LOYALTY_DUCKDB_PATH ?= .warehouse/loyalty.duckdb
 DBT := $(BIN)/dbt
 
-.PHONY: install run test lint unit integration seeds docs docs-serve clean
+.PHONY: install run test lint unit integration seeds docs docs-serve clean warehouse-dir
+
+warehouse-dir:
+	@mkdir -p $(dir $(LOYALTY_DUCKDB_PATH))
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -22,15 +27,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## run: dbt build (seeds, models, tests) into the DuckDB file, then the docs site
-run: $(STAMP)
+run: $(STAMP) warehouse-dir
 	$(DBT) build
 	$(DBT) docs generate
-	@echo "Warehouse: $${LOYALTY_DUCKDB_PATH:-.warehouse/loyalty.duckdb}. Docs: make docs-serve"
+	@echo "Warehouse: $(LOYALTY_DUCKDB_PATH). Docs site: make docs-serve"
 
 ## test: lint, fast unit tests, then one real dbt build shared by the integration tests
 test: $(STAMP) lint unit integration
 
-lint: $(STAMP)
+lint: $(STAMP) warehouse-dir
 	$(BIN)/ruff check ml tests
 	$(BIN)/ruff format --check ml tests
 	$(BIN)/sqlfluff lint models tests/dbt
@@ -45,7 +50,7 @@ integration: $(STAMP)
 seeds: $(STAMP)
 	$(BIN)/python -m ml.datagen --out-seeds seeds --out-meta data/datagen
 
-docs: $(STAMP)
+docs: $(STAMP) warehouse-dir
 	$(DBT) docs generate
 
 docs-serve: docs
