@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import filecmp
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ml.datagen import GeneratorConfig, generate
@@ -142,3 +143,27 @@ def test_committed_seeds_match_the_generator(root, tmp_path):
     for produced in (tmp_path / "meta").iterdir():
         committed = root / "data" / "datagen" / produced.name
         assert committed.read_bytes() == produced.read_bytes(), f"{committed} drifted"
+
+
+def test_churn_truth_is_calibrated_against_the_realised_labels(root):
+    """The ceiling is honest: the stored probabilities match what actually happened."""
+    by_member: dict[str, list[str]] = {}
+    for r in _rows(root / "seeds" / "raw_transactions.csv"):
+        by_member.setdefault(r["member_id"], []).append(r["purchased_at"][:10])
+    end = json.loads((root / "data" / "datagen" / "manifest.json").read_text())["config"]["end"]
+    probs, labels = [], []
+    for r in _rows(root / "data" / "datagen" / "churn_truth.csv"):
+        cutoff = date.fromisoformat(r["cutoff_date"])
+        window_end = (cutoff + timedelta(days=90)).isoformat()
+        if window_end > end:
+            continue  # label window not complete
+        days = by_member.get(r["member_id"], [])
+        labels.append(not any(r["cutoff_date"] <= d < window_end for d in days))
+        probs.append(float(r["p_no_purchase_90d"]))
+    p, y = np.array(probs), np.array(labels, dtype=float)
+    assert len(p) > 10_000
+    assert abs(p.mean() - y.mean()) < 0.01
+    for lo in np.arange(0.0, 1.0, 0.1):
+        in_bin = (p >= lo) & (p < lo + 0.1)
+        if in_bin.sum() >= 200:
+            assert abs(p[in_bin].mean() - y[in_bin].mean()) < 0.05, lo
