@@ -1,26 +1,59 @@
-"""The `ml` command line: thin typer wrappers over plain functions that tests call directly."""
+"""The `ml` command line: thin typer wrappers over plain functions that tests call directly.
+
+Exit codes scripts can rely on: 0 ok, 2 unknown model or bad spec/option, 3 warehouse problem
+(missing file or relation, locked file), 4 data problem (missing columns, contract drift,
+empty training set), 5 registry artifact problem (missing, tampered, untrusted types).
+"""
 
 from __future__ import annotations
 
+import functools
+import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ml import __version__
+from ml.config import Settings
+from ml.errors import MlError
 
 app = typer.Typer(
-    help="Loyalty data platform: generate raw data, train and score models.",
+    help="Loyalty data platform: generate raw data, train, evaluate and score models.",
     no_args_is_help=True,
     add_completion=False,
 )
+models_app = typer.Typer(help="Inspect the model registry.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
 console = Console()
+_settings = Settings()
 
 STEPS = ["catalog", "members", "behaviour", "purchases", "accounts", "extracts", "defects", "write"]
+
+
+def _fail_cleanly(func):
+    """Known problems become one red line and their exit code; bugs keep their traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except MlError as exc:
+            console.print(f"[red]error:[/] {exc}", soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def _context():
+    from ml.lifecycle import Context
+
+    return Context.from_settings(_settings)
 
 
 def _version(value: bool) -> None:
@@ -32,13 +65,245 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
-        ),
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="DuckDB file (default: $LOYALTY_DUCKDB_PATH).")
+    ] = None,
+    registry: Annotated[
+        Path | None, typer.Option(help="Model registry folder (default: ./registry).")
+    ] = None,
+    target_dir: Annotated[
+        Path | None, typer.Option(help="dbt target folder with manifest.json.")
+    ] = None,
 ) -> None:
     """Loyalty data platform command line."""
+    global _settings
+    overrides = {"duckdb_path": warehouse, "registry_dir": registry, "target_dir": target_dir}
+    _settings = replace(Settings(), **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} {task.fields[unit]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _metrics_table(title: str, metrics: dict) -> Table:
+    names = list(metrics["test"])
+    table = Table(title=title)
+    table.add_column("")
+    for n in names:
+        table.add_column(n, justify="right")
+    rows = [("model", metrics["test"]), *metrics["baselines"].items()]
+    if "oracle" in metrics:
+        rows.append(("oracle (true p)", metrics["oracle"]))
+    for label, values in rows:
+        style = "bold" if label == "model" else None
+        cells = [f"{values[n]:.4f}" if n in values else "" for n in names]
+        table.add_row(label, *cells, style=style)
+    return table
+
+
+def _headline(metrics: dict) -> str:
+    if metrics.get("gap_closed") is not None:
+        return f"gap to oracle closed: {metrics['gap_closed']:.2f} (vs {metrics['best_baseline']})"
+    if "mse_improvement" in metrics:
+        return f"MSE {metrics['mse_improvement']:+.1%} better than {metrics['best_baseline']}"
+    return f"best baseline: {metrics.get('best_baseline')}"
+
+
+@app.command()
+@_fail_cleanly
+def train(model: Annotated[str, typer.Argument(help="Spec name, e.g. churn.")]) -> None:
+    """Select, fit and register a model version; print test metrics beside the baselines."""
+    from ml.lifecycle import train as train_model
+
+    with _progress() as progress:
+        task = progress.add_task(f"training {model}", total=None, unit="steps")
+
+        def step(message: str) -> None:
+            progress.update(task, description=f"{model}: {message}", advance=1)
+
+        mv = train_model(_context(), model, progress=step)
+    metrics = mv.metadata["metrics"]
+    console.print(_metrics_table(f"{model} {mv.version}: test period", metrics))
+    console.print(
+        f"{_headline(metrics)}. Selected {metrics['selected']['candidate']} "
+        f"{metrics['selected']['params']}. Saved to {mv.path}"
+    )
+
+
+@app.command()
+@_fail_cleanly
+def evaluate(
+    model: Annotated[str, typer.Argument(help="Spec name.")],
+    version: Annotated[str | None, typer.Option(help="Registry version (default latest).")] = None,
+) -> None:
+    """Re-evaluate a registered version on its test period with the warehouse's current data."""
+    from ml.lifecycle import evaluate_version
+
+    metrics = evaluate_version(_context(), model, version)
+    console.print(_metrics_table(f"{model} {metrics['version']}: test period", metrics))
+    same = "same rows as at training" if metrics["same_test_data_as_training"] else "data changed"
+    console.print(f"{_headline(metrics)} ({same}).")
+
+
+@app.command()
+@_fail_cleanly
+def score(
+    model: Annotated[str, typer.Argument(help="Spec name.")],
+    version: Annotated[str | None, typer.Option(help="Registry version (default latest).")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per Arrow batch.")] = 50_000,
+) -> None:
+    """Score the rows whose label is not known yet and write them to the scores table."""
+    from ml.scoring import score as score_rows
+
+    with _progress() as progress:
+        task = progress.add_task(f"scoring {model}", total=None, unit="rows")
+        result = score_rows(
+            _context(), model, version, batch_size, progress=lambda n: progress.advance(task, n)
+        )
+    if result.rows == 0:
+        console.print(f"{model} {result.version}: nothing to score (no row without a label).")
+        return
+    console.print(
+        f"{model} {result.version}: wrote {result.rows:,} scores for cutoff(s) "
+        f"{', '.join(result.cutoffs)} to {result.table}."
+    )
+
+
+@app.command()
+@_fail_cleanly
+def report(
+    model: Annotated[str, typer.Argument(help="Spec name.")],
+    version: Annotated[str | None, typer.Option(help="Registry version (default latest).")] = None,
+) -> None:
+    """Write PNG plots and a Markdown summary of a registered version's test period."""
+    from ml.report import write_report
+
+    with _progress() as progress:
+        progress.add_task(f"reporting {model}", total=None, unit="")
+        path = write_report(_context(), model, version)
+    console.print(f"Report: {path}")
+
+
+@app.command("load-csv")
+@_fail_cleanly
+def load_csv(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV file.")],
+    table: Annotated[str, typer.Option(help="Target as schema.table.")],
+    sep: Annotated[str, typer.Option(help="Field separator.")] = ";",
+    decimal: Annotated[str, typer.Option(help="Decimal mark.")] = ",",
+) -> None:
+    """Load a delimited file into the warehouse, e.g. a spreadsheet export with ';' and ','."""
+    from ml.errors import SpecError
+    from ml.warehouse import DuckDBWarehouse, Relation
+
+    schema, dot, name = table.partition(".")
+    if not dot or not schema or not name:
+        raise SpecError(f"--table must be schema.table, got {table!r}")
+    rows = DuckDBWarehouse(_settings.duckdb_path).load_csv(
+        path, Relation(schema, name), sep, decimal
+    )
+    console.print(f"Loaded {rows:,} rows into {table}.")
+
+
+@models_app.command("list")
+@_fail_cleanly
+def models_list() -> None:
+    """Every registered model: latest version and its test metrics beside the baselines."""
+    from ml.registry import list_models, list_versions
+
+    names = list_models(_settings.registry_dir)
+    if not names:
+        console.print(f"No models in {_settings.registry_dir}: run `ml train MODEL` first.")
+        return
+    table = Table(title=f"Models in {_settings.registry_dir}")
+    for col in [
+        "model",
+        "version",
+        "versions",
+        "created",
+        "test metric",
+        "model",
+        "best baseline",
+        "baseline",
+        "oracle",
+        "headline",
+    ]:
+        table.add_column(col)
+    for name in names:
+        versions = list_versions(_settings.registry_dir, name)
+        latest = versions[-1]
+        m = latest.metadata["metrics"]
+        key = "roc_auc" if "roc_auc" in m["test"] else "mse"
+        oracle = f"{m['oracle'][key]:.4f}" if "oracle" in m else ""
+        table.add_row(
+            name,
+            latest.version,
+            str(len(versions)),
+            latest.metadata["created_at"][:19],
+            key,
+            f"{m['test'][key]:.4f}",
+            m["best_baseline"],
+            f"{m['baselines'][m['best_baseline']][key]:.4f}",
+            oracle,
+            _headline(m),
+        )
+    console.print(table)
+
+
+@models_app.command("show")
+@_fail_cleanly
+def models_show(
+    model: Annotated[str, typer.Argument(help="Spec name.")],
+    version: Annotated[str | None, typer.Option(help="Registry version (default latest).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full metadata.")] = False,
+) -> None:
+    """One version: what it was trained on, how it was selected, how good it is."""
+    from ml.registry import get_version
+
+    mv = get_version(_settings.registry_dir, model, version)
+    meta = mv.metadata
+    if as_json:
+        console.print_json(json.dumps(meta, default=str))
+        return
+    console.print(f"[bold]{model} {mv.version}[/] at {mv.path}")
+    for label, value in [
+        ("created", meta["created_at"]),
+        ("source", meta["source"]["relation"]),
+        (
+            "training rows",
+            f"{meta['training_data']['rows']:,} ({meta['training_data']['time_min']}"
+            f" .. {meta['training_data']['time_max']})",
+        ),
+        ("training data sha256", meta["training_data"]["sha256"]),
+        ("test periods", ", ".join(meta["split"]["test_periods"])),
+        (
+            "selected",
+            f"{meta['metrics']['selected']['candidate']} {meta['metrics']['selected']['params']}",
+        ),
+        ("dbt invocation", meta["dbt"]["invocation_id"]),
+        ("git commit", meta.get("git_commit")),
+        ("model sha256", meta["model_sha256"]),
+    ]:
+        console.print(f"  {label:22} {value}")
+    console.print(_metrics_table("test period", meta["metrics"]))
+    cv = Table(title="model selection (time-ordered CV)")
+    for col in ["candidate", "best params", "cv score", "cv std"]:
+        cv.add_column(col)
+    for r in meta["metrics"]["cv"]:
+        cv.add_row(
+            r["candidate"], str(r["best_params"]), f"{r['cv_score']:.4f}", f"{r['cv_std']:.4f}"
+        )
+    console.print(cv)
 
 
 @app.command()
@@ -46,9 +311,7 @@ def datagen(
     members: Annotated[int, typer.Option(min=10, help="Number of members.")] = 2000,
     months: Annotated[int, typer.Option(min=4, max=120, help="Months simulated.")] = 24,
     seed: Annotated[int, typer.Option(help="RNG seed: same seed, same bytes.")] = 42,
-    start: Annotated[
-        str, typer.Option(help="First day, ISO date (program launch).")
-    ] = "2024-01-01",
+    start: Annotated[str, typer.Option(help="First day (program launch), ISO.")] = "2024-01-01",
     defect_rate: Annotated[
         float, typer.Option(min=0.0, max=0.2, help="Share of defective rows per table.")
     ] = 0.01,
@@ -68,19 +331,11 @@ def datagen(
     cfg = GeneratorConfig(
         seed=seed, members=members, months=months, start=start_day, defect_rate=defect_rate
     )
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("generating", total=len(STEPS))
+    with _progress() as progress:
+        task = progress.add_task("generating", total=len(STEPS), unit="steps")
 
         def step(name: str) -> None:
-            progress.update(
-                task, description=f"generating: {name}", advance=0 if name == STEPS[0] else 1
-            )
+            progress.update(task, description=f"generating: {name}", advance=name != STEPS[0])
 
         manifest = generate(cfg, out_seeds, out_meta, step)
         progress.update(task, completed=len(STEPS))

@@ -67,7 +67,9 @@ purchases as (
         cast({{ dbt.date_trunc('month', 'purchase_date') }} as date) as month_start,
         count(*) as purchases,
         sum(amount_brl) as amount_brl,
-        count(distinct partner_sk) as distinct_partners
+        count(distinct partner_sk) as distinct_partners,
+        sum(case when campaign_id is not null then 1 else 0 end) as campaign_purchases,
+        max(purchased_at) as last_purchase_at
     from transactions
     group by 1, 2
 
@@ -82,7 +84,8 @@ points as (
         -sum(case when movement_type = 'reversal' then points else 0 end) as points_reversed,
         -sum(case when movement_type = 'redeem' then points else 0 end) as points_redeemed,
         -sum(case when movement_type = 'expire' then points else 0 end) as points_expired,
-        sum(points) as net_points
+        sum(points) as net_points,
+        max(case when movement_type = 'redeem' then event_at end) as last_redemption_at
     from ledger
     group by 1, 2
 
@@ -99,6 +102,9 @@ joined as (
         coalesce(purchases.purchases, 0) as purchases,
         coalesce(purchases.amount_brl, 0) as amount_brl,
         coalesce(purchases.distinct_partners, 0) as distinct_partners,
+        coalesce(purchases.campaign_purchases, 0) as campaign_purchases,
+        purchases.last_purchase_at,
+        points.last_redemption_at,
         coalesce(points.points_earned, 0) as points_earned,
         coalesce(points.points_reversed, 0) as points_reversed,
         coalesce(points.points_redeemed, 0) as points_redeemed,
@@ -149,6 +155,9 @@ final as (
         cast(purchases as bigint) as purchases,
         cast(amount_brl as decimal(14, 2)) as amount_brl,
         cast(distinct_partners as bigint) as distinct_partners,
+        cast(campaign_purchases as bigint) as campaign_purchases,
+        last_purchase_at,
+        last_redemption_at,
         cast(points_earned as bigint) as points_earned,
         cast(points_reversed as bigint) as points_reversed,
         cast(points_redeemed as bigint) as points_redeemed,

@@ -1,0 +1,50 @@
+"""One settings object for the whole package, read from the environment with the same
+variables the Makefile and profiles.yml use, so CLI and dbt always look at the same files."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value) if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_dir: Path = field(default_factory=lambda: _path("DBT_PROJECT_DIR", PROJECT_ROOT))
+    duckdb_path: Path = field(
+        default_factory=lambda: _path(
+            "LOYALTY_DUCKDB_PATH", PROJECT_ROOT / ".warehouse" / "loyalty.duckdb"
+        )
+    )
+    target_dir: Path = field(
+        default_factory=lambda: _path("DBT_TARGET_PATH", PROJECT_ROOT / "target")
+    )
+    registry_dir: Path = field(
+        default_factory=lambda: _path("LOYALTY_REGISTRY", PROJECT_ROOT / "registry")
+    )
+    specs_dir: Path = field(
+        default_factory=lambda: _path("LOYALTY_SPECS", PROJECT_ROOT / "ml" / "specs")
+    )
+    reports_dir: Path = field(
+        default_factory=lambda: _path("LOYALTY_REPORTS", PROJECT_ROOT / "reports")
+    )
+    datagen_dir: Path = field(
+        default_factory=lambda: _path("LOYALTY_DATAGEN", PROJECT_ROOT / "data" / "datagen")
+    )
+    target: str = field(default_factory=lambda: os.environ.get("DBT_TARGET", "dev"))
+    # Must match dbt's var ml_scores_schema: the scored marts read this table as a source.
+    scores_schema: str = field(
+        default_factory=lambda: os.environ.get("LOYALTY_SCORES_SCHEMA", "ml_scores")
+    )
+    scores_table: str = "model_scores"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.target_dir / "manifest.json"

@@ -1,0 +1,332 @@
+"""File-system model registry: every training run becomes an immutable version directory,
+so a score can always be traced back to the exact model file, spec, data and code that made it.
+
+Layout: ``<registry_dir>/<model_name>/v0001/`` holding ``model.skops``, ``metadata.json``,
+``metrics.json``, ``spec.json`` and, written last, ``COMPLETE``. A directory without the marker
+is a crashed or running save and is invisible to every reader.
+
+Models are stored with skops, never pickle: loading checks the file against the checksum taken
+at save time, then refuses any type outside ``TRUSTED_TYPE_PREFIXES`` before skops builds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.metadata
+import json
+import platform
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import skops.io as sio
+
+from ml.config import Settings
+from ml.errors import ArtifactError, SpecError
+
+MODEL_FILE = "model.skops"
+METADATA_FILE = "metadata.json"
+METRICS_FILE = "metrics.json"
+SPEC_FILE = "spec.json"
+COMPLETE_MARKER = "COMPLETE"
+
+# What skops may build beyond its own defaults. An entry ending in "." trusts classes defined
+# in that package; any other entry is one exact type. skops 0.16 reports exactly these for our
+# pipelines: numpy.dtype (ColumnTransformer/encoders), sklearn.tree._tree.Tree (random forests)
+# and sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor (HistGradientBoosting*).
+TRUSTED_TYPE_PREFIXES: tuple[str, ...] = ("sklearn.", "scipy.sparse.", "numpy.dtype")
+
+# Fields the registry owns; a caller passing them would be silently overwritten, so it's a bug.
+_REGISTRY_FIELDS = (
+    "model_name",
+    "version",
+    "created_at",
+    "model_file",
+    "model_sha256",
+    "library_versions",
+    "git_commit",
+)
+_REQUIRED_LIBRARIES = ("scikit-learn", "skops", "numpy", "pandas", "scipy")
+_OPTIONAL_LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb")
+_VERSION_RE = re.compile(r"^v(\d{4,})$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_MAX_RACE_RETRIES = 100
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    model_name: str
+    version: str
+    path: Path
+    metadata: dict[str, Any]
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.metadata.get("metrics") or {}
+
+    @property
+    def created_at(self) -> datetime:
+        return datetime.fromisoformat(self.metadata["created_at"])
+
+    @property
+    def model_path(self) -> Path:
+        return self.path / self.metadata.get("model_file", MODEL_FILE)
+
+
+def save_version(
+    registry_dir: Path,
+    model_name: str,
+    model: Any,
+    metadata: dict[str, Any],
+    *,
+    project_dir: Path | None = None,
+) -> ModelVersion:
+    """Store a fitted model as the next version. ``project_dir`` is where the git commit is read
+    (default: the configured project), so runs record the code they were trained with."""
+    if not _NAME_RE.match(model_name):
+        raise SpecError(
+            f"model name {model_name!r} cannot be a registry folder: "
+            "use letters, digits, '_', '-' or '.'"
+        )
+    clashes = sorted(set(metadata) & set(_REGISTRY_FIELDS))
+    if clashes:
+        raise ValueError(f"metadata keys {clashes} are set by the registry itself")
+    # Fail on unserialisable metadata before a version number is taken.
+    _to_json(metadata)
+
+    path = _create_version_dir(Path(registry_dir) / model_name)
+    try:
+        sio.dump(model, path / MODEL_FILE)
+        full = {
+            **metadata,
+            "model_name": model_name,
+            "version": path.name,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "model_file": MODEL_FILE,
+            "model_sha256": _sha256(path / MODEL_FILE),
+            "library_versions": library_versions(),
+            "git_commit": git_commit(project_dir or Settings().project_dir),
+        }
+        (path / METADATA_FILE).write_text(_to_json(full))
+        (path / METRICS_FILE).write_text(_to_json(metadata.get("metrics") or {}))
+        (path / SPEC_FILE).write_text(_to_json(metadata.get("spec") or {}))
+        (path / COMPLETE_MARKER).write_text(full["model_sha256"] + "\n")
+    except BaseException:
+        # A half-written version would never be read, but it would confuse whoever looks.
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    return ModelVersion(model_name, path.name, path, json.loads(_to_json(full)))
+
+
+def list_models(registry_dir: Path) -> list[str]:
+    """Models with at least one complete version; folders of crashed first runs do not count."""
+    root = Path(registry_dir)
+    if not root.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in root.iterdir()
+        if p.is_dir() and _NAME_RE.match(p.name) and _complete_version_dirs(p)
+    )
+
+
+def list_versions(registry_dir: Path, model_name: str) -> list[ModelVersion]:
+    """Complete versions of one model, oldest first."""
+    if not _NAME_RE.match(model_name):
+        return []
+    model_dir = Path(registry_dir) / model_name
+    return [_read_version(model_name, p) for p in _complete_version_dirs(model_dir)]
+
+
+def get_version(registry_dir: Path, model_name: str, version: str | None = None) -> ModelVersion:
+    """One version by name ("v0003", "3" or "latest"/None for the newest complete one), with an
+    error that lists what does exist so the user can fix the command line."""
+    registry_dir = Path(registry_dir)
+    versions = list_versions(registry_dir, model_name)
+    if not versions:
+        models = list_models(registry_dir)
+        known = ", ".join(models) if models else "none"
+        raise ArtifactError(f"no model {model_name!r} in registry {registry_dir} (models: {known})")
+    if version is None or version == "latest":
+        return versions[-1]
+    wanted = _normalise_version(version)
+    for v in versions:
+        if v.version == wanted:
+            return v
+    raise ArtifactError(
+        f"model {model_name!r} has no version {version!r} "
+        f"(versions: {', '.join(v.version for v in versions)})"
+    )
+
+
+def load_model(version: ModelVersion) -> Any:
+    """Rebuild the model, refusing files changed since they were saved or holding types that
+    could run code on load. Never falls back to pickle."""
+    path = version.model_path
+    if not path.is_file():
+        raise ArtifactError(f"model file {path} is missing")
+    expected = version.metadata.get("model_sha256")
+    if not expected or _sha256(path) != expected:
+        raise ArtifactError(
+            f"model file {path} was modified after it was saved (checksum mismatch); "
+            "refusing to load it, retrain or restore the file"
+        )
+    try:
+        found = sio.get_untrusted_types(file=path)
+    except Exception as err:  # a corrupt zip or header: name the file, not skops internals
+        raise ArtifactError(f"model file {path} is not a readable skops file: {err}") from err
+    refused = [name for name in found if not is_trusted_type(name)]
+    if refused:
+        raise ArtifactError(
+            f"model file {path} holds untrusted types {', '.join(refused)}; refusing to load it"
+        )
+    return sio.load(path, trusted=list(found))
+
+
+def model_summary_rows(registry_dir: Path) -> list[dict[str, Any]]:
+    """One row per model for ``ml models list``; metrics are the latest version's test metrics
+    (``metrics["test"]`` when the trainer nests them by split, else the whole dict)."""
+    rows = []
+    for name in list_models(registry_dir):
+        versions = list_versions(registry_dir, name)
+        latest = versions[-1]
+        metrics = latest.metrics
+        test = metrics.get("test")
+        rows.append(
+            {
+                "model": name,
+                "latest_version": latest.version,
+                "created_at": latest.metadata.get("created_at"),
+                "n_versions": len(versions),
+                "test_metrics": test if isinstance(test, dict) else metrics,
+            }
+        )
+    return rows
+
+
+def is_trusted_type(type_name: str) -> bool:
+    """Whether skops may build ``type_name``. The name is resolved and must be a class really
+    defined in the trusted package: a re-exported function (say ``os.system`` imported into
+    some sklearn module) would pass a pure name check but gets called by skops' reduce loader."""
+    module_name, _, attr = type_name.rpartition(".")
+    if not module_name:
+        return False
+    for prefix in TRUSTED_TYPE_PREFIXES:
+        package = prefix.endswith(".")
+        if (package and type_name.startswith(prefix)) or type_name == prefix:
+            break
+    else:
+        return False
+    try:
+        obj = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError):
+        return False
+    if not isinstance(obj, type):
+        return False
+    defined_in = f"{obj.__module__}.{obj.__qualname__}"
+    return defined_in.startswith(prefix) if package else defined_in == type_name
+
+
+def library_versions() -> dict[str, str | None]:
+    """Versions that decide whether a model file loads and predicts the same way again."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for dist in _REQUIRED_LIBRARIES + _OPTIONAL_LIBRARIES:
+        try:
+            versions[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            if dist in _REQUIRED_LIBRARIES:
+                versions[dist] = None
+    return versions
+
+
+def git_commit(project_dir: Path) -> str | None:
+    """The checked-out commit, or None: lineage is best effort and must never stop a save."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(project_dir), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = result.stdout.strip()
+    return commit if result.returncode == 0 and re.fullmatch(r"[0-9a-f]{40,64}", commit) else None
+
+
+def _create_version_dir(model_dir: Path) -> Path:
+    """Take the next free number; ``exist_ok=False`` makes two concurrent runs pick different
+    numbers instead of writing into the same folder."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    number = max((_version_number(p) for p in model_dir.iterdir()), default=0) + 1
+    for _ in range(_MAX_RACE_RETRIES):
+        path = model_dir / f"v{number:04d}"
+        try:
+            path.mkdir(exist_ok=False)
+        except FileExistsError:
+            number += 1
+            continue
+        return path
+    raise ArtifactError(f"could not allocate a new version under {model_dir}")
+
+
+def _complete_version_dirs(model_dir: Path) -> list[Path]:
+    if not model_dir.is_dir():
+        return []
+    dirs = [
+        p
+        for p in model_dir.iterdir()
+        if p.is_dir() and _version_number(p) and (p / COMPLETE_MARKER).is_file()
+    ]
+    return sorted(dirs, key=_version_number)
+
+
+def _read_version(model_name: str, path: Path) -> ModelVersion:
+    try:
+        metadata = json.loads((path / METADATA_FILE).read_text())
+    except (OSError, ValueError) as err:
+        raise ArtifactError(f"cannot read {path / METADATA_FILE}: {err}") from err
+    return ModelVersion(model_name, path.name, path, metadata)
+
+
+def _version_number(path: Path) -> int:
+    match = _VERSION_RE.match(path.name)
+    return int(match.group(1)) if match else 0
+
+
+def _normalise_version(version: str) -> str:
+    digits = version[1:] if version[:1] in ("v", "V") else version
+    return f"v{int(digits):04d}" if digits.isdigit() else version
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _to_json(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, default=_json_default) + "\n"
+
+
+def _json_default(value: Any) -> Any:
+    """Metrics straight from sklearn are numpy scalars; accept them rather than make every
+    caller convert."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    raise TypeError(f"metadata value {value!r} of type {type(value).__name__} is not JSON")

@@ -1,0 +1,195 @@
+"""Training: time-ordered split, model selection with time-ordered CV, refit, in scikit-learn's
+own terms (Pipeline, ColumnTransformer, GridSearchCV with a period-aware splitter).
+
+Rows are (entity, period) pairs. Labels look forward from each period, so a training row whose
+label window reaches into the test period would leak it: the split leaves `gap_periods` out
+between training and test, and the CV folds do the same between their train and validation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from ml.errors import DataError
+from ml.specs import ModelSpec
+
+MISSING = "__missing__"
+
+
+def feature_frame(df: pd.DataFrame, spec: ModelSpec) -> pd.DataFrame:
+    """Uniform dtypes for the pipeline: warehouses hand back decimals, nullable ints and
+    string dtypes that scikit-learn's transformers treat inconsistently."""
+    out = pd.DataFrame(index=df.index)
+    for c in spec.numeric_features:
+        out[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    for c in spec.categorical_features:
+        out[c] = df[c].astype(object).where(df[c].notna(), MISSING).astype(str)
+    return out
+
+
+def target_vector(df: pd.DataFrame, spec: ModelSpec) -> np.ndarray:
+    y = pd.to_numeric(df[spec.target], errors="coerce").astype("float64").to_numpy()
+    return y.astype(int) if spec.task == "classification" else y
+
+
+def build_pipeline(spec: ModelSpec, estimator) -> Pipeline:
+    numeric = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", add_indicator=True)),
+            ("scale", StandardScaler()),
+        ]
+    )
+    categorical = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    prepare = ColumnTransformer(
+        [("numeric", numeric, spec.numeric_features)]
+        + (
+            [("categorical", categorical, spec.categorical_features)]
+            if spec.categorical_features
+            else []
+        )
+    )
+    return Pipeline([("prepare", prepare), ("model", estimator)])
+
+
+class PeriodSplit:
+    """Expanding-window CV over whole periods: each fold validates on a later block of periods
+    and trains on everything at least `gap` periods before it. Never shuffles across time."""
+
+    def __init__(self, n_splits: int = 3, gap: int = 0):
+        self.n_splits = n_splits
+        self.gap = gap
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        return self.n_splits
+
+    def split(self, X, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        if groups is None:
+            raise ValueError("PeriodSplit needs groups= (the period of each row)")
+        groups = np.asarray(groups)
+        periods = np.unique(groups)
+        block = len(periods) // (self.n_splits + 1)
+        if block < 1 or len(periods) - self.n_splits * block - self.gap < 1:
+            raise DataError(
+                f"{len(periods)} training periods are too few for {self.n_splits} time-ordered "
+                f"folds with a gap of {self.gap}"
+            )
+        for k in range(self.n_splits):
+            start = len(periods) - (self.n_splits - k) * block
+            valid = periods[start : start + block]
+            train = periods[: max(start - self.gap, 0)]
+            if len(train) == 0:
+                continue
+            yield np.flatnonzero(np.isin(groups, train)), np.flatnonzero(np.isin(groups, valid))
+
+
+@dataclass
+class SplitFrames:
+    train: pd.DataFrame
+    test: pd.DataFrame
+    test_periods: list
+    train_periods: list
+
+
+def temporal_split(df: pd.DataFrame, spec: ModelSpec) -> SplitFrames:
+    periods = sorted(df[spec.time_column].unique())
+    if spec.split.test_start is not None:
+        start = pd.Timestamp(spec.split.test_start)
+        test_periods = [p for p in periods if pd.Timestamp(p) >= start]
+    else:
+        test_periods = periods[-spec.split.test_periods :]
+    if not test_periods:
+        raise DataError(f"no labelled rows from the test period on ({spec.split})")
+    first_test = periods.index(test_periods[0])
+    train_periods = periods[: max(first_test - spec.split.gap_periods, 0)]
+    if not train_periods:
+        raise DataError("empty training set: no labelled period before the test period and gap")
+    return SplitFrames(
+        train=df[df[spec.time_column].isin(train_periods)].reset_index(drop=True),
+        test=df[df[spec.time_column].isin(test_periods)].reset_index(drop=True),
+        test_periods=test_periods,
+        train_periods=train_periods,
+    )
+
+
+@dataclass
+class Selection:
+    model: Pipeline
+    candidate: str
+    best_params: dict
+    cv_results: list[dict]
+
+
+def select_and_fit(spec: ModelSpec, train: pd.DataFrame, progress=None) -> Selection:
+    """Grid-search every candidate with time-ordered CV, keep the best by the spec's metric;
+    GridSearchCV refits the winner on all training (train + validation) periods."""
+    X, y = feature_frame(train, spec), target_vector(train, spec)
+    groups = train[spec.time_column].to_numpy()
+    if spec.task == "classification" and len(np.unique(y)) < 2:
+        raise DataError(f"target {spec.target!r} has a single class in the training set")
+    cv = PeriodSplit(spec.split.cv_folds, spec.split.gap_periods)
+    results, best = [], None
+    for candidate in spec.candidates:
+        search = GridSearchCV(
+            build_pipeline(spec, candidate.build(spec.random_state)),
+            {f"model__{k}": v for k, v in candidate.grid.items()} or [{}],
+            scoring=spec.selection_metric,
+            cv=cv,
+            refit=True,
+            n_jobs=1,
+            error_score="raise",
+        )
+        search.fit(X, y, groups=groups)
+        results.append(
+            {
+                "candidate": candidate.name,
+                "estimator": candidate.estimator,
+                "best_params": {
+                    k.removeprefix("model__"): v for k, v in search.best_params_.items()
+                },
+                "cv_score": float(search.best_score_),
+                "cv_std": float(search.cv_results_["std_test_score"][search.best_index_]),
+            }
+        )
+        if best is None or search.best_score_ > best[0].best_score_:
+            best = (search, candidate.name)
+        if progress:
+            progress(candidate.name)
+    search, name = best
+    return Selection(
+        search.best_estimator_,
+        name,
+        results[[r["candidate"] for r in results].index(name)]["best_params"],
+        results,
+    )
+
+
+def frame_fingerprint(df: pd.DataFrame, spec: ModelSpec) -> dict:
+    """Enough to tell whether two runs trained on the same rows."""
+    ordered = (
+        df[spec.columns].sort_values([spec.time_column, *spec.id_columns]).reset_index(drop=True)
+    )
+    digest = hashlib.sha256(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
+    times = df[spec.time_column]
+    return {
+        "rows": len(df),
+        "time_min": str(times.min()),
+        "time_max": str(times.max()),
+        "sha256": digest.hexdigest(),
+    }
+
+
+def predict(model, spec: ModelSpec, X: pd.DataFrame) -> np.ndarray:
+    """The score a model stands for: P(positive) for classifiers, the prediction otherwise."""
+    if spec.task == "classification":
+        return model.predict_proba(X)[:, 1]
+    return model.predict(X)

@@ -1,0 +1,166 @@
+"""The connection layer: everything that talks to the warehouse lives here.
+
+The rest of the package asks for columns, a frame, Arrow batches or a score write, and never
+sees SQL dialects or drivers; a BigQuery implementation of the same four methods is the only
+thing the scale-out target needs to swap in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from ml.errors import WarehouseError
+
+SCORE_COLUMNS = ("model_name", "model_version", "entity_id", "cutoff_date", "score", "scored_at")
+
+
+@dataclass(frozen=True)
+class Relation:
+    schema: str
+    name: str
+    database: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+class Warehouse(Protocol):
+    def columns(self, relation: Relation) -> dict[str, str]: ...
+
+    def read_frame(
+        self, relation: Relation, columns: list[str], where: str | None = None
+    ) -> pd.DataFrame: ...
+
+    def read_batches(
+        self, relation: Relation, columns: list[str], where: str | None, batch_size: int
+    ) -> Iterator[pa.RecordBatch]: ...
+
+    def replace_scores(self, relation: Relation, scores: pa.Table) -> int: ...
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _column_list(columns: list[str]) -> str:
+    return ", ".join(_quote(c) for c in columns)
+
+
+class DuckDBWarehouse:
+    """The embedded default: one DuckDB file, opened read-only to read and briefly to write."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    @contextmanager
+    def _connect(self, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not self.path.exists():
+            raise WarehouseError(f"no warehouse at {self.path}: run `make run` (dbt build) first")
+        try:
+            con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" in message.lower():
+                pid = re.search(r"PID (\d+)", message)
+                who = f" (PID {pid.group(1)})" if pid else ""
+                raise WarehouseError(
+                    f"warehouse file {self.path} is locked by another process{who}: "
+                    "wait for it (dbt or another ml command) to finish and retry"
+                ) from None
+            raise WarehouseError(f"cannot open warehouse {self.path}: {message}") from None
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def columns(self, relation: Relation) -> dict[str, str]:
+        with self._connect(read_only=True) as con:
+            rows = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [relation.schema, relation.name],
+            ).fetchall()
+        if not rows:
+            raise WarehouseError(
+                f"relation {relation} does not exist in {self.path}: "
+                "run `make run` (or `dbt build`) to build it"
+            )
+        return {name: dtype for name, dtype in rows}
+
+    def _select(self, relation: Relation, columns: list[str], where: str | None) -> str:
+        sql = (
+            f"select {_column_list(columns)} from {_quote(relation.schema)}.{_quote(relation.name)}"
+        )
+        return f"{sql} where {where}" if where else sql
+
+    def read_frame(
+        self, relation: Relation, columns: list[str], where: str | None = None
+    ) -> pd.DataFrame:
+        with self._connect(read_only=True) as con:
+            return con.execute(self._select(relation, columns, where)).df()
+
+    def read_batches(
+        self, relation: Relation, columns: list[str], where: str | None, batch_size: int
+    ) -> Iterator[pa.RecordBatch]:
+        with self._connect(read_only=True) as con:
+            reader = con.sql(self._select(relation, columns, where)).to_arrow_reader(batch_size)
+            yield from reader
+
+    def replace_scores(self, relation: Relation, scores: pa.Table) -> int:
+        """Delete this model version's rows for the cutoffs being written, then insert, in one
+        transaction: re-scoring the same version and cutoff replaces, never duplicates."""
+        with self._connect(read_only=False) as con:
+            con.execute(f"create schema if not exists {_quote(relation.schema)}")
+            target = f"{_quote(relation.schema)}.{_quote(relation.name)}"
+            con.execute(
+                f"create table if not exists {target} (model_name varchar, model_version "
+                "varchar, entity_id varchar, cutoff_date date, score double, scored_at timestamp)"
+            )
+            con.register("incoming_scores", scores)
+            con.execute("begin transaction")
+            try:
+                con.execute(
+                    f"delete from {target} t using (select distinct model_name, model_version, "
+                    "cutoff_date from incoming_scores) s where t.model_name = s.model_name and "
+                    "t.model_version = s.model_version and t.cutoff_date = s.cutoff_date"
+                )
+                con.execute(
+                    f"insert into {target} ({_column_list(list(SCORE_COLUMNS))}) "
+                    f"select {_column_list(list(SCORE_COLUMNS))} from incoming_scores"
+                )
+                con.execute("commit")
+            except Exception:
+                con.execute("rollback")
+                raise
+            finally:
+                con.unregister("incoming_scores")
+        return scores.num_rows
+
+    def load_csv(self, path: Path, relation: Relation, sep: str, decimal: str) -> int:
+        """Load a delimited file as a table, e.g. a European/Brazilian CSV with ';' and ','."""
+        with self._connect(read_only=False) as con:
+            con.execute(f"create schema if not exists {_quote(relation.schema)}")
+            target = f"{_quote(relation.schema)}.{_quote(relation.name)}"
+            con.execute(
+                f"create or replace table {target} as select * from read_csv(?, delim = ?, "
+                "decimal_separator = ?, header = true)",
+                [str(path), sep, decimal],
+            )
+            return con.execute(f"select count(*) from {target}").fetchall()[0][0]
+
+
+def open_warehouse(target: str, duckdb_path: Path) -> Warehouse:
+    if target == "dev":
+        return DuckDBWarehouse(duckdb_path)
+    raise WarehouseError(
+        f"target {target!r} has no connection layer yet (only 'dev', DuckDB); see README"
+    )
