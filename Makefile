@@ -13,7 +13,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export LOYALTY_DUCKDB_PATH ?= .warehouse/loyalty.duckdb
 DBT := $(BIN)/dbt
 
-.PHONY: install run test lint unit integration seeds docs docs-serve clean warehouse-dir
+.PHONY: install run test lint unit integration seeds docs docs-serve clean warehouse-dir browser bench
 
 warehouse-dir:
 	@mkdir -p $(dir $(LOYALTY_DUCKDB_PATH))
@@ -26,14 +26,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: dbt build (seeds, models, tests) into the DuckDB file, then the docs site
+ML := $(BIN)/ml
+MODELS := churn points_next_90d
+
+## run: dbt build -> train both models -> score -> build the scored marts -> docs -> summary
 run: $(STAMP) warehouse-dir
 	$(DBT) build
-	$(DBT) docs generate
-	@echo "Warehouse: $(LOYALTY_DUCKDB_PATH). Docs site: make docs-serve"
+	@for m in $(MODELS); do $(ML) train $$m || exit $$?; done
+	@for m in $(MODELS); do $(ML) score $$m || exit $$?; done
+	$(DBT) build --select source:ml_scores+
+	$(DBT) docs generate --static
+	@$(ML) models list
+	@echo "Warehouse: $(LOYALTY_DUCKDB_PATH). Docs: target/static_index.html or make docs-serve"
 
 ## test: lint, fast unit tests, then one real dbt build shared by the integration tests
-test: $(STAMP) lint unit integration
+test: $(STAMP) browser lint unit integration
+
+# Headless Chromium for the docs-site test (Debian packages; skipped when already there).
+browser:
+	@scripts/install_chromium.sh
 
 lint: $(STAMP) warehouse-dir
 	$(BIN)/ruff check ml tests
@@ -43,7 +54,7 @@ lint: $(STAMP) warehouse-dir
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration" -q
 
-integration: $(STAMP)
+integration: $(STAMP) browser
 	$(BIN)/pytest -m integration -q
 
 ## seeds: regenerate the committed raw extracts (deterministic: same seed, same bytes)
@@ -51,10 +62,14 @@ seeds: $(STAMP)
 	$(BIN)/python -m ml.datagen --out-seeds seeds --out-meta data/datagen
 
 docs: $(STAMP) warehouse-dir
-	$(DBT) docs generate
+	$(DBT) docs generate --static
 
 docs-serve: docs
 	$(DBT) docs serve --port $${PORT:-8080}
+
+## bench: ML training time and peak RSS per model, scoring throughput vs bare predict
+bench: $(STAMP) warehouse-dir
+	$(BIN)/python -m ml.bench
 
 clean:
 	rm -rf target logs .warehouse dbt_packages

@@ -78,11 +78,15 @@ def inject(
         latest = {}
         for r in rows:
             latest[r[key]] = r  # rows are in version order per key
+        # A new record is copied from a first version: a copy of a later version (a reversal)
+        # would be a record first exported long after its event, i.e. late-arriving data.
+        first_versions = [r for r in rows if r.get("status", "").lower() != "reversed"]
         for kind in kinds:
+            pool = rows if kind == "duplicate_row" else first_versions
             # distinct sources, so two bad copies of one kind can never be equal to each other
-            sources = rng.choice(len(rows), size=min(per_kind, len(rows)), replace=False)
+            sources = rng.choice(len(pool), size=min(per_kind, len(pool)), replace=False)
             for n, pick in enumerate(sources):
-                src = rows[int(pick)]
+                src = pool[int(pick)]
                 row = dict(src)
                 if kind == "duplicate_row":
                     bad.append((kind, row))

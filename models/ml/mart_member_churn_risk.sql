@@ -43,13 +43,15 @@ latest_scores as (
 
 churn as (
 
-    select * from latest_scores where model_name = 'churn'
+    select * from latest_scores
+    where model_name = 'churn'
 
 ),
 
 points as (
 
-    select * from latest_scores where model_name = 'points_next_90d'
+    select * from latest_scores
+    where model_name = 'points_next_90d'
 
 ),
 

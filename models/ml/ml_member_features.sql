@@ -64,7 +64,7 @@ history as (
     inner join monthly
         on
             member_cutoffs.member_id = monthly.member_id
-            and monthly.month_start < member_cutoffs.cutoff_date
+            and member_cutoffs.cutoff_date > monthly.month_start
 
 ),
 
@@ -113,7 +113,7 @@ partner_diversity as (
     inner join transactions
         on
             member_cutoffs.member_id = transactions.member_id
-            and transactions.purchase_date < member_cutoffs.cutoff_date
+            and member_cutoffs.cutoff_date > transactions.purchase_date
             and transactions.purchase_date
             >= cast({{ dbt.dateadd('month', -12, 'member_cutoffs.cutoff_date') }} as date)
     group by 1, 2
@@ -131,7 +131,7 @@ labels as (
     left join transactions
         on
             member_cutoffs.member_id = transactions.member_id
-            and transactions.purchase_date >= member_cutoffs.cutoff_date
+            and member_cutoffs.cutoff_date <= transactions.purchase_date
             and transactions.purchase_date
             < cast({{ dbt.dateadd('day', 90, 'member_cutoffs.cutoff_date') }} as date)
     group by 1, 2

@@ -8,12 +8,15 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from ml.config import Settings
+from ml.lifecycle import Context, train
+from ml.registry import ModelVersion
 from tests.conftest import ROOT
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -31,7 +34,19 @@ class Warehouse:
         return json.loads((self.target / name).read_text())
 
 
-def _dbt(args: list[str], env: dict[str, str]) -> None:
+def dbt_env(database: Path, target: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(ROOT),
+        "DBT_TARGET": "dev",
+        "LOYALTY_DUCKDB_PATH": str(database),
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(target / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def run_dbt(args: list[str], env: dict[str, str]) -> None:
     proc = subprocess.run([DBT, *args], cwd=ROOT, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-60:])
@@ -41,22 +56,36 @@ def _dbt(args: list[str], env: dict[str, str]) -> None:
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory) -> Iterator[Warehouse]:
     tmp = tmp_path_factory.mktemp("warehouse")
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(ROOT),
-        "DBT_TARGET": "dev",
-        "LOYALTY_DUCKDB_PATH": str(tmp / "loyalty.duckdb"),
-        "DBT_TARGET_PATH": str(tmp / "target"),
-        "DBT_LOG_PATH": str(tmp / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    _dbt(["build"], env)
-    _dbt(["docs", "generate"], env)
+    env = dbt_env(tmp / "loyalty.duckdb", tmp / "target")
+    run_dbt(["build"], env)
+    run_dbt(["docs", "generate", "--static"], env)
     yield Warehouse(tmp / "loyalty.duckdb", tmp / "target")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def con(warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Per test: a read-only connection held for the session would block the ML tests that
+    write scores (DuckDB allows one configuration per file per process)."""
     c = warehouse.connect()
     yield c
     c.close()
+
+
+@pytest.fixture(scope="session")
+def ml_settings(warehouse, tmp_path_factory) -> Settings:
+    tmp = tmp_path_factory.mktemp("ml")
+    return replace(
+        Settings(),
+        duckdb_path=warehouse.path,
+        target_dir=warehouse.target,
+        registry_dir=tmp / "registry",
+        reports_dir=tmp / "reports",
+        target="dev",
+    )
+
+
+@pytest.fixture(scope="session")
+def trained(ml_settings) -> dict[str, ModelVersion]:
+    """Both shipped models, trained once for the session on the real marts."""
+    ctx = Context.from_settings(ml_settings)
+    return {name: train(ctx, name) for name in ("churn", "points_next_90d")}

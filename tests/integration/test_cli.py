@@ -1,0 +1,219 @@
+"""The `ml` CLI through typer's CliRunner: happy paths, and every error a user can hit gets one
+clear line and a stable exit code (never a traceback)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from ml.cli import app
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+
+TINY_SPEC = {
+    "name": "tiny",
+    "task": "regression",
+    "source": "ml_member_features",
+    "id_columns": ["member_id"],
+    "time_column": "cutoff_date",
+    "target": "points_next_90d",
+    "features": {"numeric": ["points_earned_3m", "recency_days"], "categorical": ["tier"]},
+    "split": {"test_periods": 3, "gap_periods": 3, "cv_folds": 2},
+    "candidates": [
+        {"name": "ridge", "estimator": "sklearn.linear_model.Ridge", "grid": {"alpha": [1.0, 10.0]}}
+    ],
+    "selection_metric": "neg_mean_squared_error",
+}
+
+
+@pytest.fixture
+def specs(tmp_path):
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    (folder / "tiny.yml").write_text(yaml.safe_dump(TINY_SPEC))
+    return folder
+
+
+def invoke(args, warehouse, tmp_path, specs, target=None):
+    base = [
+        "--warehouse",
+        str(warehouse.path),
+        "--registry",
+        str(tmp_path / "registry"),
+        "--target-dir",
+        str(target or warehouse.target),
+    ]
+    env = {"LOYALTY_SPECS": str(specs), "LOYALTY_REPORTS": str(tmp_path / "reports")}
+    result = runner.invoke(app, [*base, *args], env=env)
+    assert "Traceback" not in result.output
+    return result
+
+
+def write_spec(specs, **changes):
+    (specs / f"{changes['name']}.yml").write_text(yaml.safe_dump({**TINY_SPEC, **changes}))
+
+
+def test_train_evaluate_score_report_list_show(warehouse, tmp_path, specs):
+    trained = invoke(["train", "tiny"], warehouse, tmp_path, specs)
+    assert trained.exit_code == 0, trained.output
+    assert "v0001" in trained.output and "better than" in trained.output
+    evaluated = invoke(["evaluate", "tiny"], warehouse, tmp_path, specs)
+    assert evaluated.exit_code == 0 and "same rows as at training" in evaluated.output
+    scored = invoke(["score", "tiny"], warehouse, tmp_path, specs)
+    assert scored.exit_code == 0 and "scores for cutoff" in scored.output
+    reported = invoke(["report", "tiny"], warehouse, tmp_path, specs)
+    assert reported.exit_code == 0, reported.output
+    report_dir = tmp_path / "reports" / "tiny" / "v0001"
+    pngs = {p.name for p in report_dir.glob("*.png")}
+    assert {"predicted_vs_actual.png", "residuals.png", "importance.png"} <= pngs
+    assert "(predicted_vs_actual.png)" in (report_dir / "report.md").read_text()
+    listed = invoke(["models", "list"], warehouse, tmp_path, specs)
+    assert listed.exit_code == 0 and "tiny" in listed.output
+    shown = invoke(["models", "show", "tiny", "--json"], warehouse, tmp_path, specs)
+    assert shown.exit_code == 0
+    assert json.loads(shown.output)["version"] == "v0001"
+
+
+def test_unknown_model(warehouse, tmp_path, specs):
+    result = invoke(["train", "nope"], warehouse, tmp_path, specs)
+    assert result.exit_code == 2
+    assert "unknown model 'nope'" in result.output and "tiny" in result.output
+
+
+def test_missing_relation_tells_to_run_dbt(warehouse, tmp_path, specs):
+    write_spec(specs, name="ghost", source="main_marts.not_built_yet")
+    result = invoke(["train", "ghost"], warehouse, tmp_path, specs)
+    assert result.exit_code == 3
+    assert "does not exist" in result.output and "dbt build" in result.output
+
+
+def test_missing_columns_are_named(warehouse, tmp_path, specs):
+    write_spec(specs, name="holes", features={"numeric": ["recency_days", "shoe_size", "iq"]})
+    result = invoke(["train", "holes"], warehouse, tmp_path, specs)
+    assert result.exit_code == 4
+    assert "lacks columns: shoe_size, iq" in result.output
+
+
+def test_contract_drift_is_named(warehouse, tmp_path, specs):
+    target = tmp_path / "target"
+    target.mkdir()
+    manifest = warehouse.artifact("manifest.json")
+    node = manifest["nodes"]["model.loyalty.ml_member_features"]
+    node["columns"]["recency_days"]["data_type"] = "string"
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    result = invoke(["train", "tiny"], warehouse, tmp_path, specs, target=target)
+    assert result.exit_code == 4
+    assert "recency_days is integer, contract says string" in result.output
+
+
+def test_empty_training_set(warehouse, tmp_path, specs):
+    csv = tmp_path / "empty_target.csv"
+    csv.write_text("member_id;cutoff_date;x;y\n1;2024-01-01;1,5;\n2;2024-02-01;2,5;\n")
+    loaded = invoke(
+        ["load-csv", str(csv), "--table", "scratch.empty_target"], warehouse, tmp_path, specs
+    )
+    assert loaded.exit_code == 0, loaded.output
+    write_spec(
+        specs, name="empty", source="scratch.empty_target", target="y", features={"numeric": ["x"]}
+    )
+    result = invoke(["train", "empty"], warehouse, tmp_path, specs)
+    assert result.exit_code == 4
+    assert "empty training set" in result.output
+
+
+def test_trains_on_a_csv_with_semicolons_and_decimal_commas(warehouse, tmp_path, specs):
+    rows = ["store;week;visits;revenue"]
+    for week in range(12):
+        for store in range(1, 31):
+            visits = 100 + 7 * store + 3 * week
+            rows.append(
+                f"{store};2025-{1 + week // 4:02d}-{1 + 7 * (week % 4):02d};"
+                f"{visits};{visits * 12.5 + store:.2f}".replace(".", ",")
+            )
+    csv = tmp_path / "lojas.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    loaded = invoke(["load-csv", str(csv), "--table", "scratch.lojas"], warehouse, tmp_path, specs)
+    assert loaded.exit_code == 0 and "Loaded 360 rows" in loaded.output
+    write_spec(
+        specs,
+        name="revenue",
+        source="scratch.lojas",
+        id_columns=["store"],
+        time_column="week",
+        target="revenue",
+        features={"numeric": ["visits"]},
+        split={"test_periods": 2, "gap_periods": 0, "cv_folds": 2},
+        candidates=[{"name": "ols", "estimator": "sklearn.linear_model.LinearRegression"}],
+    )
+    result = invoke(["train", "revenue"], warehouse, tmp_path, specs)
+    assert result.exit_code == 0, result.output
+    assert "r2" in result.output
+
+
+def test_locked_warehouse(warehouse, tmp_path, specs):
+    copy = tmp_path / "locked.duckdb"
+    shutil.copy(warehouse.path, copy)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(copy)!r}); print('ready', flush=True); "
+            "time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = runner.invoke(
+            app,
+            ["--warehouse", str(copy), "--target-dir", str(warehouse.target), "train", "tiny"],
+            env={"LOYALTY_SPECS": str(specs)},
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 3
+    assert "locked by another process" in result.output
+
+
+def test_missing_warehouse_file(warehouse, tmp_path, specs):
+    result = runner.invoke(
+        app,
+        [
+            "--warehouse",
+            str(tmp_path / "none.duckdb"),
+            "--target-dir",
+            str(warehouse.target),
+            "train",
+            "tiny",
+        ],
+        env={"LOYALTY_SPECS": str(specs)},
+    )
+    assert result.exit_code == 3
+    assert "run `make run`" in result.output
+
+
+def test_tampered_artifact_is_refused(warehouse, tmp_path, specs):
+    assert invoke(["train", "tiny"], warehouse, tmp_path, specs).exit_code == 0
+    model_file = next((tmp_path / "registry" / "tiny").glob("v*/model.skops"))
+    data = bytearray(model_file.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model_file.write_bytes(bytes(data))
+    result = invoke(["score", "tiny"], warehouse, tmp_path, specs)
+    assert result.exit_code == 5
+    assert "checksum" in result.output
+
+
+def test_unknown_version(warehouse, tmp_path, specs):
+    assert invoke(["train", "tiny"], warehouse, tmp_path, specs).exit_code == 0
+    result = invoke(["score", "tiny", "--version", "v0042"], warehouse, tmp_path, specs)
+    assert result.exit_code == 5
+    assert "v0042" in result.output and "v0001" in result.output
