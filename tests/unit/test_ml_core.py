@@ -1,0 +1,140 @@
+"""Fast checks of the ML building blocks, on small synthetic frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from ml.dbt_artifacts import ResolvedSource, check_columns, normalise_type
+from ml.errors import DataError, SpecError
+from ml.evaluation import calibration_table, classification_metrics, regression_metrics
+from ml.specs import load_spec, parse_spec
+from ml.training import PeriodSplit, feature_frame, temporal_split
+from ml.warehouse import Relation
+
+BASE = {
+    "name": "m",
+    "task": "regression",
+    "source": "s.t",
+    "id_columns": ["id"],
+    "time_column": "period",
+    "target": "y",
+    "features": {"numeric": ["x"], "categorical": ["c"]},
+    "split": {"test_periods": 2, "gap_periods": 1, "cv_folds": 2},
+    "candidates": [{"name": "ols", "estimator": "sklearn.linear_model.LinearRegression"}],
+}
+
+
+def spec(**changes):
+    return parse_spec({**BASE, **changes}, "test.yml")
+
+
+def frame(periods: int = 10, ids: int = 5) -> pd.DataFrame:
+    p = pd.date_range("2024-01-01", periods=periods, freq="MS")
+    return pd.DataFrame(
+        [{"id": i, "period": d, "x": float(i), "c": "a", "y": 1.0} for d in p for i in range(ids)]
+    )
+
+
+def test_shipped_specs_load(root):
+    for name in ("churn", "points_next_90d"):
+        s = load_spec(root / "ml" / "specs", name)
+        assert s.name == name and s.features and s.candidates
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"task": "clustering"}, "task must be"),
+        ({"candidates": []}, "at least one candidate"),
+        ({"selection_metric": "roc_auc"}, "selection_metric"),
+        ({"split": {"gap_periods": 1}}, "exactly one of test_start or test_periods"),
+    ],
+)
+def test_bad_specs_are_refused(changes, message):
+    with pytest.raises(SpecError, match=message):
+        spec(**changes)
+
+
+@pytest.mark.parametrize(
+    "estimator", ["os.system", "builtins.eval", "sklearn.nope.Model", "sklearn.base.clone"]
+)
+def test_only_scikit_learn_estimators_are_built(estimator):
+    s = spec(candidates=[{"name": "x", "estimator": estimator}])
+    with pytest.raises(SpecError):
+        s.candidates[0].build(0)
+
+
+def test_random_state_is_injected_where_the_estimator_has_one():
+    s = spec(candidates=[{"name": "rf", "estimator": "sklearn.ensemble.RandomForestRegressor"}])
+    assert s.candidates[0].build(7).get_params()["random_state"] == 7
+
+
+def test_unknown_spec_names_the_known_ones(tmp_path):
+    (tmp_path / "a.yml").write_text(yaml.safe_dump({**BASE, "name": "a"}))
+    with pytest.raises(SpecError, match=r"unknown model 'b'.*specs: a"):
+        load_spec(tmp_path, "b")
+
+
+def test_temporal_split_leaves_a_gap_before_the_test_period():
+    split = temporal_split(frame(), spec())
+    assert len(split.test_periods) == 2
+    assert len(split.train_periods) == 10 - 2 - 1
+    assert max(split.train_periods) < min(split.test_periods) - pd.DateOffset(months=1)
+
+
+def test_empty_training_set_is_a_data_error():
+    with pytest.raises(DataError, match="empty training set"):
+        temporal_split(frame(periods=3), spec(split={"test_periods": 2, "gap_periods": 1}))
+
+
+def test_period_split_never_validates_on_the_past_of_its_training():
+    df = frame(periods=12)
+    folds = list(PeriodSplit(n_splits=3, gap=1).split(df, groups=df.period.to_numpy()))
+    assert len(folds) == 3
+    for train_idx, valid_idx in folds:
+        latest_train = df.period.iloc[train_idx].max()
+        earliest_valid = df.period.iloc[valid_idx].min()
+        assert latest_train < earliest_valid - pd.DateOffset(months=1)  # the gap
+
+
+def test_feature_frame_gives_uniform_dtypes():
+    df = pd.DataFrame({"x": ["1.5", None], "c": [None, "b"]})
+    out = feature_frame(df, spec())
+    assert out.x.dtype == "float64" and np.isnan(out.x[1])
+    assert out.c.tolist() == ["__missing__", "b"]
+
+
+def test_contract_and_columns_are_checked():
+    source = ResolvedSource(Relation("s", "t"), {"x": "double", "c": "string"})
+    check_columns(source, {"x": "DOUBLE", "c": "VARCHAR", "y": "DOUBLE"}, ["x", "c", "y"])
+    with pytest.raises(DataError, match="lacks columns: z"):
+        check_columns(source, {"x": "DOUBLE", "c": "VARCHAR"}, ["x", "z"])
+    with pytest.raises(DataError, match="x is bigint, contract says double"):
+        check_columns(source, {"x": "BIGINT", "c": "VARCHAR"}, ["x"])
+
+
+def test_type_names_normalise_across_spellings():
+    assert normalise_type("DECIMAL(14, 2)") == normalise_type("numeric(14,2)")
+    assert normalise_type("string") == normalise_type("VARCHAR")
+
+
+def test_metrics_match_hand_computed_values():
+    y, p = np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])
+    m = classification_metrics(y, p)
+    assert m["roc_auc"] == pytest.approx(0.75)
+    assert m["brier"] == pytest.approx(np.mean((p - y) ** 2))
+    r = regression_metrics(np.array([0.0, 2.0, 4.0]), np.array([1.0, 2.0, 2.0]))
+    assert r["mse"] == pytest.approx(5 / 3) and r["mae"] == pytest.approx(1.0)
+    assert r["mape_rows"] == 2 and r["mape"] == pytest.approx(0.25)
+
+
+def test_calibration_table_counts_every_row():
+    rng = np.random.default_rng(0)
+    p = rng.random(1000)
+    y = (rng.random(1000) < p).astype(int)
+    table = calibration_table(y, p)
+    assert sum(r["rows"] for r in table) == 1000
+    assert all(abs(r["mean_predicted"] - r["observed_rate"]) < 0.15 for r in table)
