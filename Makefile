@@ -37,7 +37,7 @@ run: $(STAMP) warehouse-dir
 	$(DBT) build --select source:ml_scores+
 	$(DBT) docs generate --static
 	@$(ML) models list
-	@echo "Warehouse: $(LOYALTY_DUCKDB_PATH). Docs: target/static_index.html or make docs-serve"
+	@echo "Warehouse: $(LOYALTY_DUCKDB_PATH). Docs: target/static_index.html or make docs"
 
 ## test: lint, fast unit tests, then one real dbt build shared by the integration tests
 test: $(STAMP) browser lint unit integration
@@ -61,11 +61,12 @@ integration: $(STAMP) browser
 seeds: $(STAMP)
 	$(BIN)/python -m ml.datagen --out-seeds seeds --out-meta data/datagen
 
+## docs: write the docs site (target/static_index.html is self-contained) and serve it
 docs: $(STAMP) warehouse-dir
 	$(DBT) docs generate --static
+	$(DBT) docs serve --port $${PORT:-8080}
 
 docs-serve: docs
-	$(DBT) docs serve --port $${PORT:-8080}
 
 ## bench: ML training time and peak RSS per model, scoring throughput vs bare predict
 bench: $(STAMP) warehouse-dir

@@ -31,6 +31,8 @@ app = typer.Typer(
 models_app = typer.Typer(help="Inspect the model registry.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 console = Console()
+if not console.is_terminal:  # logs and CI: rich would wrap tables at 80 columns
+    console.width = 140
 _settings = Settings()
 
 STEPS = ["catalog", "members", "behaviour", "purchases", "accounts", "extracts", "defects", "write"]
@@ -218,44 +220,38 @@ def load_csv(
 @models_app.command("list")
 @_fail_cleanly
 def models_list() -> None:
-    """Every registered model: latest version and its test metrics beside the baselines."""
+    """Every registered model: latest version and its test metric beside the best baseline."""
     from ml.registry import list_models, list_versions
 
     names = list_models(_settings.registry_dir)
     if not names:
         console.print(f"No models in {_settings.registry_dir}: run `ml train MODEL` first.")
         return
-    table = Table(title=f"Models in {_settings.registry_dir}")
-    for col in [
-        "model",
-        "version",
-        "versions",
-        "created",
-        "test metric",
-        "model",
-        "best baseline",
-        "baseline",
-        "oracle",
-        "headline",
-    ]:
-        table.add_column(col)
+    table = Table(title=f"Models in {_settings.registry_dir} (test period)")
+    columns = ["model", "version", "metric", "value", "best baseline", "baseline", "oracle"]
+    for col in [*columns, "vs baseline"]:
+        table.add_column(col, justify="left" if col in ("model", "best baseline") else "right")
     for name in names:
-        versions = list_versions(_settings.registry_dir, name)
-        latest = versions[-1]
+        latest = list_versions(_settings.registry_dir, name)[-1]
         m = latest.metadata["metrics"]
         key = "roc_auc" if "roc_auc" in m["test"] else "mse"
-        oracle = f"{m['oracle'][key]:.4f}" if "oracle" in m else ""
+        fmt = "{:.4f}" if key == "roc_auc" else "{:,.0f}"
+        base = m["baselines"][m["best_baseline"]][key]
+        if m.get("gap_closed") is not None:
+            versus = f"gap closed {m['gap_closed']:.2f}"
+        elif "mse_improvement" in m:
+            versus = f"MSE {-m['mse_improvement']:+.0%}"
+        else:
+            versus = ""
         table.add_row(
             name,
             latest.version,
-            str(len(versions)),
-            latest.metadata["created_at"][:19],
             key,
-            f"{m['test'][key]:.4f}",
-            m["best_baseline"],
-            f"{m['baselines'][m['best_baseline']][key]:.4f}",
-            oracle,
-            _headline(m),
+            fmt.format(m["test"][key]),
+            m["best_baseline"].split(":")[-1],
+            fmt.format(base),
+            fmt.format(m["oracle"][key]) if "oracle" in m else "",
+            versus,
         )
     console.print(table)
 
