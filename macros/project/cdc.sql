@@ -30,3 +30,22 @@
         {{ column }} as raw_{{ column }}{{ ',' if not loop.last }}
     {%- endfor %}
 {% endmacro %}
+
+{#- The CDC columns every base model types the same way, plus the bookkeeping for duplicates
+    and the raw text kept for the quarantine: the tail of each base model's typed CTE. -#}
+{% macro cdc_typed_columns(raw_columns) %}
+        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
+        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
+        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
+        {{ raw_passthrough(raw_columns) }}
+{%- endmacro %}
+
+{#- What every base model ends with: the reason (null = valid), the raw record of a
+    quarantined row (PII hashed) and whether the row is its key's current valid version. -#}
+{% macro cdc_outcome_columns(key_column, raw_columns, pii=[]) %}
+        dq_reason,
+        case
+            when dq_reason is not null then {{ raw_record_json(raw_columns, pii) }}
+        end as raw_record,
+        dq_reason is null and {{ cdc_version_rank(key_column) }} = 1 as is_current_version
+{%- endmacro %}

@@ -26,12 +26,9 @@ typed as (
         ----------  dates and timestamps
         {{ safe_cast_date(clean_text('starts_at')) }} as starts_on,
         {{ safe_cast_date(clean_text('ends_at')) }} as ends_on,
-        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
-        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
 
-        ----------  cdc and raw text
-        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
-        {{ raw_passthrough(raw_columns) }}
+        ----------  cdc timestamps, duplicate bookkeeping and raw text
+        {{ cdc_typed_columns(raw_columns) }}
 
     from source
 
@@ -68,9 +65,7 @@ final as (
         ends_on,
         updated_at,
         extracted_at,
-        dq_reason,
-        case when dq_reason is not null then {{ raw_record_json(raw_columns) }} end as raw_record,
-        dq_reason is null and {{ cdc_version_rank('campaign_id') }} = 1 as is_current_version
+        {{ cdc_outcome_columns('campaign_id', raw_columns) }}
     from validated
 
 )

@@ -32,14 +32,9 @@ typed as (
         ----------  dates and timestamps
         {{ parse_date_ptbr(clean_text('birth_date')) }} as birth_date,
         {{ safe_cast_timestamp(clean_text('signup_at')) }} as signup_at,
-        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
-        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
 
-        ----------  cdc
-        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
-
-        ----------  raw text, kept for the quarantine record
-        {{ raw_passthrough(raw_columns) }}
+        ----------  cdc timestamps, duplicate bookkeeping and raw text
+        {{ cdc_typed_columns(raw_columns) }}
 
     from source
 
@@ -67,19 +62,8 @@ validated as (
 
 ),
 
-flagged as (
-
-    select
-        *,
-        case
-            when dq_reason is not null
-                then {{ raw_record_json(raw_columns, pii=['cpf', 'full_name', 'email', 'phone', 'birth_date']) }}
-        end as raw_record
-    from validated
-
-),
-
-pseudonymised as (
+-- clear-text PII stops here: only salted hashes (and the birth year) go on
+final as (
 
     select
         member_key_raw,
@@ -96,19 +80,9 @@ pseudonymised as (
         signup_at,
         updated_at,
         extracted_at,
-        dq_reason,
-        raw_record
-    from flagged
-
-),
-
-final as (
-
-    select
-        *,
-        dq_reason is null
-        and {{ cdc_version_rank('member_id') }} = 1 as is_current_version
-    from pseudonymised
+        {{ cdc_outcome_columns('member_id', raw_columns,
+            pii=['cpf', 'full_name', 'email', 'phone', 'birth_date']) }}
+    from validated
 
 )
 

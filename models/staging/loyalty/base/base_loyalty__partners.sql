@@ -24,13 +24,8 @@ typed as (
         ----------  numerics
         {{ safe_cast_numeric(clean_text('points_per_brl'), 6, 2) }} as points_per_brl,
 
-        ----------  timestamps
-        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
-        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
-
-        ----------  cdc and raw text
-        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
-        {{ raw_passthrough(raw_columns) }}
+        ----------  cdc timestamps, duplicate bookkeeping and raw text
+        {{ cdc_typed_columns(raw_columns) }}
 
     from source
 
@@ -67,9 +62,7 @@ final as (
         points_per_brl,
         updated_at,
         extracted_at,
-        dq_reason,
-        case when dq_reason is not null then {{ raw_record_json(raw_columns) }} end as raw_record,
-        dq_reason is null and {{ cdc_version_rank('partner_id') }} = 1 as is_current_version
+        {{ cdc_outcome_columns('partner_id', raw_columns) }}
     from validated
 
 )

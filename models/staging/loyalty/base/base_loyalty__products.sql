@@ -23,13 +23,8 @@ typed as (
         ----------  numerics
         {{ safe_cast_integer(clean_text('points_price')) }} as points_price,
 
-        ----------  timestamps
-        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
-        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
-
-        ----------  cdc and raw text
-        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
-        {{ raw_passthrough(raw_columns) }}
+        ----------  cdc timestamps, duplicate bookkeeping and raw text
+        {{ cdc_typed_columns(raw_columns) }}
 
     from source
 
@@ -61,9 +56,7 @@ final as (
         points_price,
         updated_at,
         extracted_at,
-        dq_reason,
-        case when dq_reason is not null then {{ raw_record_json(raw_columns) }} end as raw_record,
-        dq_reason is null and {{ cdc_version_rank('product_id') }} = 1 as is_current_version
+        {{ cdc_outcome_columns('product_id', raw_columns) }}
     from validated
 
 )

@@ -24,13 +24,8 @@ typed as (
         {{ safe_cast_integer(clean_text('quantity')) }} as quantity,
         {{ safe_cast_integer(clean_text('points_spent')) }} as points_spent,
 
-        ----------  timestamps
-        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
-        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
-
-        ----------  cdc and raw text
-        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
-        {{ raw_passthrough(raw_columns) }}
+        ----------  cdc timestamps, duplicate bookkeeping and raw text
+        {{ cdc_typed_columns(raw_columns) }}
 
     from source
 
@@ -65,10 +60,7 @@ final as (
         points_spent,
         updated_at,
         extracted_at,
-        dq_reason,
-        case when dq_reason is not null then {{ raw_record_json(raw_columns) }} end as raw_record,
-        dq_reason is null
-        and {{ cdc_version_rank('redemption_item_id') }} = 1 as is_current_version
+        {{ cdc_outcome_columns('redemption_item_id', raw_columns) }}
     from validated
 
 )
