@@ -189,27 +189,6 @@ def load_model(version: ModelVersion) -> Any:
     return sio.load(path, trusted=list(found))
 
 
-def model_summary_rows(registry_dir: Path) -> list[dict[str, Any]]:
-    """One row per model for ``ml models list``; metrics are the latest version's test metrics
-    (``metrics["test"]`` when the trainer nests them by split, else the whole dict)."""
-    rows = []
-    for name in list_models(registry_dir):
-        versions = list_versions(registry_dir, name)
-        latest = versions[-1]
-        metrics = latest.metrics
-        test = metrics.get("test")
-        rows.append(
-            {
-                "model": name,
-                "latest_version": latest.version,
-                "created_at": latest.metadata.get("created_at"),
-                "n_versions": len(versions),
-                "test_metrics": test if isinstance(test, dict) else metrics,
-            }
-        )
-    return rows
-
-
 def is_trusted_type(type_name: str) -> bool:
     """Whether skops may build ``type_name``. The name is resolved and must be a class really
     defined in the trusted package: a re-exported function (say ``os.system`` imported into

@@ -23,7 +23,6 @@ from ml.registry import (
     list_models,
     list_versions,
     load_model,
-    model_summary_rows,
     save_version,
 )
 
@@ -292,19 +291,3 @@ def test_git_commit_is_recorded_inside_a_repo(tmp_path, classifier):
 
     saved = save_version(tmp_path / "reg", "churn", classifier, _meta(), project_dir=repo)
     assert saved.metadata["git_commit"] == head
-
-
-def test_summary_rows_show_latest_version_and_its_test_metrics(tmp_path, classifier):
-    _save(tmp_path, classifier, roc_auc=0.6)
-    latest = _save(tmp_path, classifier, roc_auc=0.9)
-    _save(tmp_path, classifier, name="clv")
-
-    rows = model_summary_rows(tmp_path / "reg")
-
-    assert [r["model"] for r in rows] == ["churn", "clv"]
-    churn = rows[0]
-    assert churn["latest_version"] == "v0002"
-    assert churn["n_versions"] == 2
-    assert churn["created_at"] == latest.metadata["created_at"]
-    assert churn["test_metrics"] == {"roc_auc": 0.9}
-    assert model_summary_rows(tmp_path / "nothing") == []
