@@ -27,7 +27,8 @@ earned as (
         transaction_id as source_id,
         member_id,
         purchased_at as event_at,
-        points_earned as points
+        points_earned as points,
+        extracted_at
     from transactions
 
 ),
@@ -39,7 +40,8 @@ reversed as (
         transaction_id as source_id,
         member_id,
         reversed_at as event_at,
-        -points_earned as points
+        -points_earned as points,
+        extracted_at
     from transactions
     where is_reversed
 
@@ -52,7 +54,8 @@ redeemed as (
         redemption_item_id as source_id,
         member_id,
         redeemed_at as event_at,
-        -points_spent as points
+        -points_spent as points,
+        extracted_at
     from redemption_items
 
 ),
@@ -64,7 +67,8 @@ expired as (
         expiration_id as source_id,
         member_id,
         expired_at as event_at,
-        -points_expired as points
+        -points_expired as points,
+        extracted_at
     from expirations
 
 ),

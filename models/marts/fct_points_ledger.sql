@@ -1,9 +1,40 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='member_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- The points ledger: one row per movement, with each member's balance after it.
+-- Incremental by member: a member with any movement exported since the last load gets the
+-- whole ledger recomputed (a late or reversed movement changes every balance after it);
+-- everyone else's rows stay as they are. Cost follows the members touched, not history.
 with
+
+all_movements as (
+
+    select * from {{ ref('int_points_movements') }}
+
+),
+
+-- members whose ledger this run (re)builds: everyone on a full refresh
+changed_members as (
+
+    select distinct all_movements.member_id
+    from all_movements
+    {% if is_incremental() %}
+        where all_movements.extracted_at > {{ incremental_threshold() }}
+    {% endif %}
+
+),
 
 movements as (
 
-    select * from {{ ref('int_points_movements') }}
+    select all_movements.*
+    from all_movements
+    inner join changed_members on all_movements.member_id = changed_members.member_id
 
 ),
 
@@ -48,7 +79,8 @@ final as (
             partition by member_id
             order by event_at, movement_order, source_id
             rows between unbounded preceding and current row
-        ) as bigint) as running_balance
+        ) as bigint) as running_balance,
+        extracted_at
     from with_member
 
 )

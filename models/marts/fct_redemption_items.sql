@@ -1,5 +1,14 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='redemption_item_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- One row per redemption order line, with the order's member (version valid at order time),
--- time and channel.
+-- time and channel. Incremental: lines whose line or order arrived since the last load.
 with
 
 items as (
@@ -40,7 +49,11 @@ joined as (
         coalesce(redemptions.redeemed_at, items.updated_at) as redeemed_at,
         coalesce(redemptions.channel, 'unknown') as channel,
         items.quantity,
-        items.points_spent
+        items.points_spent,
+        case
+            when redemptions.extracted_at > items.extracted_at then redemptions.extracted_at
+            else items.extracted_at
+        end as extracted_at
     from items
     left join redemptions on items.redemption_id = redemptions.redemption_id
     left join members
@@ -64,8 +77,12 @@ final as (
         cast(redeemed_at as date) as redemption_date,
         channel,
         quantity,
-        points_spent
+        points_spent,
+        extracted_at
     from joined
+    {% if is_incremental() %}
+        where extracted_at > {{ incremental_threshold() }}
+    {% endif %}
 
 )
 

@@ -1,10 +1,24 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='transaction_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- One row per purchase (the latest valid CDC version), keyed to the member version valid
 -- when the purchase happened. Unresolvable keys point at the dimensions' unknown rows.
+-- Incremental: each run replaces the purchases whose latest version arrived since the last
+-- load (minus the lookback), so a later reversal rewrites its row.
 with
 
 transactions as (
 
     select * from {{ ref('stg_loyalty__transactions') }}
+    {% if is_incremental() %}
+        where extracted_at > {{ incremental_threshold() }}
+    {% endif %}
 
 ),
 
@@ -46,7 +60,8 @@ joined as (
         transactions.points_earned,
         transactions.status,
         transactions.is_reversed,
-        transactions.reversed_at
+        transactions.reversed_at,
+        transactions.extracted_at
     from transactions
     left join members
         on
@@ -74,7 +89,8 @@ final as (
         points_earned,
         status,
         is_reversed,
-        reversed_at
+        reversed_at,
+        extracted_at
     from joined
 
 )

@@ -1,5 +1,16 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='member_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- One row per member per month, from the enrolment month to the last month with data:
 -- activity, points in and out, and the balance at month end. The grain ML features start from.
+-- Incremental by member: members with new movements, purchases or versions since the last
+-- load get all their months rebuilt; when a new month starts, every member gets it.
 with
 
 members as (
@@ -42,6 +53,34 @@ months as (
 
 ),
 
+loaded as (
+
+    select max(extracted_at) as loaded_through from ledger
+
+),
+
+-- members whose rows this run (re)builds: everyone on a full refresh
+changed_members as (
+
+    {% if is_incremental() %}
+        select ledger.member_id from ledger
+        where ledger.extracted_at > {{ incremental_threshold('loaded_through') }}
+        union distinct
+        select members.member_id from members
+        where members.valid_from > {{ incremental_threshold('loaded_through') }}
+        union distinct
+        -- a new month: every member gets a row for it
+        select members.member_id from members
+        cross join last_month
+        where
+            last_month.month_start
+            > (select max(built.month_start) from {{ this }} as built)
+    {% else %}
+        select members.member_id from members
+    {% endif %}
+
+),
+
 member_months as (
 
     select
@@ -57,6 +96,7 @@ member_months as (
         and members.member_id != -1
         and months.month_start >= cast({{ dbt.date_trunc('month', 'members.signup_at') }} as date)
         and months.month_start <= last_month.month_start
+        and members.member_id in (select changed_members.member_id from changed_members)
 
 ),
 
@@ -129,8 +169,10 @@ with_version as (
         joined.*,
         members.member_sk,
         members.tier,
-        members.status
+        members.status,
+        loaded.loaded_through
     from joined
+    cross join loaded
     left join members
         on
             joined.member_id = members.member_id
@@ -168,7 +210,8 @@ final as (
             order by month_start
             rows between unbounded preceding and current row
         ) as bigint) as balance_at_month_end,
-        purchases > 0 as is_active
+        purchases > 0 as is_active,
+        loaded_through
     from with_version
 
 )

@@ -127,7 +127,17 @@ def test_features_do_not_change_when_later_data_is_removed(warehouse, tmp_path):
     cutoff, as_of = "2025-01-01", "2025-01-01 03:00:00"
     shutil.copy(warehouse.path, tmp_path / "as_of.duckdb")
     env = dbt_env(tmp_path / "as_of.duckdb", tmp_path / "target")
-    run_dbt(["run", "-s", "+ml_member_features", "--vars", f"{{raw_as_of: '{as_of}'}}"], env)
+    run_dbt(
+        [
+            "run",
+            "--full-refresh",
+            "-s",
+            "+ml_member_features",
+            "--vars",
+            f"{{raw_as_of: '{as_of}'}}",
+        ],
+        env,
+    )
     labels = {"churned_next_90d", "points_next_90d", "is_label_complete"}
     with duckdb.connect(str(warehouse.path), read_only=True) as full:
         columns = [
