@@ -315,8 +315,16 @@ def datagen(
     out_meta: Annotated[
         Path, typer.Option(help="Folder for manifest.json and the churn truth.")
     ] = Path("data/datagen"),
+    out_lake: Annotated[
+        Path | None,
+        typer.Option(help="Also write a Parquet lake: <lake>/<table>/extract_date=YYYY-MM-DD/."),
+    ] = None,
+    seeds: Annotated[
+        bool, typer.Option(help="Write the CSV seeds (--no-seeds: lake only).")
+    ] = True,
 ) -> None:
-    """Generate the raw OLTP extracts (CSV seeds), their manifest and the churn truth."""
+    """Generate the raw OLTP extracts (CSV seeds and/or a Parquet lake), their manifest and
+    the churn truth."""
     from ml.datagen import GeneratorConfig, generate
 
     try:
@@ -333,10 +341,11 @@ def datagen(
         def step(name: str) -> None:
             progress.update(task, description=f"generating: {name}", advance=name != STEPS[0])
 
-        manifest = generate(cfg, out_seeds, out_meta, step)
+        manifest = generate(cfg, out_seeds if seeds else None, out_meta, step, out_lake=out_lake)
         progress.update(task, completed=len(STEPS))
 
-    table = Table(title=f"Raw extracts written to {out_seeds}/ (manifest in {out_meta}/)")
+    where = ", ".join(str(p) for p in (out_seeds if seeds else None, out_lake) if p)
+    table = Table(title=f"Raw extracts written to {where} (manifest in {out_meta}/)")
     for col in ["table", "rows", "current", "superseded", "quarantined", "defects"]:
         table.add_column(col, justify="left" if col in ("table", "defects") else "right")
     for name, r in manifest["tables"].items():

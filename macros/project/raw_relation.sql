@@ -13,8 +13,11 @@
 {% macro raw_relation(table_name) %}
     {%- if var('raw_layer', 'seeds') == 'seeds' -%}
         {%- set relation = ref('raw_' ~ table_name) -%}
+    {%- elif var('raw_layer') == 'lake' -%}
+        {%- set relation = source('lake', table_name) -%}
     {%- else -%}
-        {{ exceptions.raise_compiler_error("Unknown raw_layer var: " ~ var('raw_layer')) }}
+        {{ exceptions.raise_compiler_error(
+            "var raw_layer must be 'seeds' or 'lake', got " ~ var('raw_layer')) }}
     {%- endif -%}
     {%- set conditions = [] -%}
     {%- if var('raw_as_of', none) -%}

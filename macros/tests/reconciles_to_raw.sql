@@ -3,11 +3,13 @@
     Returns one row with the four counts when raw != model + superseded + quarantined.
     Rows are counted, not keys (a row with a null key is still a row): key_column
     only names the grain in the failure output. -#}
-{% test reconciles_to_raw(model, raw_relation, base_relation, quarantine_relation, source_table, key_column=none) %}
+{% test reconciles_to_raw(model, base_relation, quarantine_relation, source_table, key_column=none, raw_relation=none) %}
+{#- By default the raw side is whatever the project reads (seeds or lake), via the macro. -#}
+{%- set raw = raw_relation if raw_relation is not none else loyalty.raw_relation(source_table) -%}
 
 with counts as (
     select
-        (select count(*) from {{ raw_relation }}) as raw_rows,
+        (select count(*) from {{ raw }}) as raw_rows,
         (select count(*) from {{ model }}) as model_rows,
         (
             select count(*) from {{ base_relation }}

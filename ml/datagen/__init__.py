@@ -79,11 +79,13 @@ def _seeds_yml() -> str:
 
 def generate(
     cfg: GeneratorConfig,
-    out_seeds: Path,
+    out_seeds: Path | None,
     out_meta: Path,
     step: Callable[[str], None] = lambda _: None,
+    out_lake: Path | None = None,
 ) -> dict:
-    """Simulate the program, write its extracts and return the manifest."""
+    """Simulate the program, write its extracts (CSV seeds and/or a Parquet lake) and return
+    the manifest."""
     rng = np.random.default_rng(cfg.seed)
     step("catalog")
     cat = build_catalog(cfg, rng)
@@ -113,17 +115,18 @@ def generate(
 
     step("write")
     files: dict[Path, bytes] = {}
-    for name, t in TABLES.items():
-        cols = list(t.columns)
-        files[out_seeds / f"raw_{name}.csv"] = _csv_bytes(
-            cols, [[r[c] for c in cols] for r in raw[name]]
+    if out_seeds is not None:
+        for name, t in TABLES.items():
+            cols = list(t.columns)
+            files[out_seeds / f"raw_{name}.csv"] = _csv_bytes(
+                cols, [[r[c] for c in cols] for r in raw[name]]
+            )
+        years = range(cfg.start.year - 1, cfg.end.year + 3)
+        files[out_seeds / HOLIDAY_SEED] = _csv_bytes(
+            ["holiday_date", "holiday_name"],
+            [[d.isoformat(), n] for y in years for d, n in national_holidays(y)],
         )
-    years = range(cfg.start.year - 1, cfg.end.year + 3)
-    files[out_seeds / HOLIDAY_SEED] = _csv_bytes(
-        ["holiday_date", "holiday_name"],
-        [[d.isoformat(), n] for y in years for d, n in national_holidays(y)],
-    )
-    files[out_seeds / "_raw__seeds.yml"] = _seeds_yml().encode()
+        files[out_seeds / "_raw__seeds.yml"] = _seeds_yml().encode()
     files[out_meta / "churn_truth.csv"] = _csv_bytes(
         ["member_id", "cutoff_date", "alive_at_cutoff", "p_no_purchase_90d"],
         [[str(i), c, str(a), f"{p:.6f}"] for i, c, a, p in sim.truth],
@@ -152,13 +155,17 @@ def generate(
             "mean_p": round(float(np.mean([p for *_, p in sim.truth])), 6),
         },
         "files": {
-            str(path.relative_to(out_seeds if path.is_relative_to(out_seeds) else out_meta)): {
+            str(path.relative_to(out_meta if path.is_relative_to(out_meta) else out_seeds)): {
                 "sha256": hashlib.sha256(data).hexdigest(),
                 "bytes": len(data),
             }
             for path, data in sorted(files.items())
         },
     }
+    if out_lake is not None:
+        from ml.datagen.lake import write_lake
+
+        manifest["lake"] = {"path": str(out_lake), "tables": write_lake(raw, out_lake)}
     files[out_meta / "manifest.json"] = (
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     ).encode()

@@ -40,10 +40,10 @@
 
 with results as (
     select 'reconciles' as check_name, 0 as expected_rows, (select count(*) from (
-        {{ test_reconciles_to_raw(stg, raw_5, base, quarantine, 'customers', 'id') }}
+        {{ test_reconciles_to_raw(stg, base, quarantine, 'customers', 'id', raw_relation=raw_5) }}
     ) as t) as actual_rows
     union all select 'does not reconcile', 1, (select count(*) from (
-        {{ test_reconciles_to_raw(stg, raw_6, base, quarantine, 'customers') }}
+        {{ test_reconciles_to_raw(stg, base, quarantine, 'customers', raw_relation=raw_6) }}
     ) as t)
     union all select 'balance never negative', 0, (select count(*) from (
         {{ test_running_balance_never_negative(
