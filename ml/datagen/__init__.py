@@ -1,8 +1,11 @@
 """Deterministic generator of the loyalty program's raw OLTP extracts.
 
-Same config (seed included) -> byte-identical files. `generate` writes the raw CSVs as dbt seeds,
-a manifest of what it wrote (rows, versions and defects per table) and, next to the manifest,
-the true churn probabilities that evaluation uses as the ceiling.
+Same config (seed included) -> byte-identical files. `generate` writes the raw CSVs as dbt seeds
+and/or a Parquet lake, a manifest of what it wrote (rows, versions and defects per table) and,
+next to the manifest, the true churn probabilities that evaluation uses as the ceiling.
+
+Members are simulated in chunks with their own random streams (`[seed, 1, chunk]`), so memory
+stays bounded whatever the size and a chunk's data does not depend on how many others exist.
 """
 
 from __future__ import annotations
@@ -11,26 +14,37 @@ import csv
 import hashlib
 import io
 import json
-from collections import Counter
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from ml.datagen.accounts import replay_accounts
 from ml.datagen.behaviour import draw_members, simulate
 from ml.datagen.brazil import national_holidays
 from ml.datagen.catalog import build_catalog
 from ml.datagen.config import GeneratorConfig
-from ml.datagen.defects import inject
-from ml.datagen.extracts import expiration_rows, member_rows, redemption_rows, transaction_rows
+from ml.datagen.defects import inject, merge_reports
+from ml.datagen.extracts import (
+    ID_SPAN,
+    expiration_rows,
+    member_rows,
+    redemption_rows,
+    transaction_table,
+)
+from ml.datagen.lake import finalize_lake, stage_chunk
 from ml.datagen.purchases import draw_purchases
 from ml.datagen.schema import TABLES
 
 __all__ = ["GeneratorConfig", "generate"]
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 HOLIDAY_SEED = "reference/ref_br_national_holidays.csv"
+CHUNK_MEMBERS = 25_000
+MAX_SEED_MEMBERS = 50_000  # CSV seeds go through dbt's agate loader: larger runs use the lake
+CATALOG_TABLES = ("partners", "stores", "products", "campaigns")
 
 
 def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
@@ -77,6 +91,42 @@ def _seeds_yml() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _table(name: str, rows: list[dict]) -> pa.Table:
+    schema = pa.schema([(c, pa.string()) for c in TABLES[name].columns])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _chunk_tables(cfg: GeneratorConfig, cat, k: int, n: int, step) -> tuple[dict, list]:
+    """One chunk of members: simulate, replay accounts, build the clean extracts."""
+    rng = np.random.default_rng([cfg.seed, 1, k])
+    members = draw_members(cfg, rng, len(cat.partner_segment), n, first_id=k * CHUNK_MEMBERS + 1)
+    sim = simulate(cfg, rng, members, cat.campaigns, len(cat.partner_segment))
+    purchases = draw_purchases(cfg, rng, members, sim, cat)
+    step("accounts")
+    acc = replay_accounts(cfg, rng, members, sim.churn_day, purchases, cat)
+    step("extracts")
+    first_id = k * ID_SPAN + 1
+    heads, items = redemption_rows(cfg, rng, acc, members, first_id)
+    clean = {
+        "members": _table("members", member_rows(cfg, rng, members, sim.churn_day, acc)),
+        "transactions": transaction_table(cfg, rng, purchases, members, first_id),
+        "redemptions": _table("redemptions", heads),
+        "redemption_items": _table("redemption_items", items),
+        "point_expirations": _table(
+            "point_expirations", expiration_rows(cfg, acc, members, first_id)
+        ),
+    }
+    return clean, sim.truth
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def generate(
     cfg: GeneratorConfig,
     out_seeds: Path | None,
@@ -86,40 +136,59 @@ def generate(
 ) -> dict:
     """Simulate the program, write its extracts (CSV seeds and/or a Parquet lake) and return
     the manifest."""
+    if out_seeds is not None and cfg.members > MAX_SEED_MEMBERS:
+        raise ValueError(
+            f"{cfg.members:,} members is too many for CSV seeds (at most {MAX_SEED_MEMBERS:,}): "
+            "write a lake with --out-lake and --no-seeds"
+        )
+    out_meta.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(cfg.seed)
     step("catalog")
     cat = build_catalog(cfg, rng)
-    step("members")
-    members = draw_members(cfg, rng, len(cat.partner_segment))
-    step("behaviour")
-    sim = simulate(cfg, rng, members, cat.campaigns, len(cat.partner_segment))
-    step("purchases")
-    purchases = draw_purchases(cfg, rng, members, sim, cat)
-    step("accounts")
-    acc = replay_accounts(cfg, rng, members, sim.churn_day, purchases, cat)
-    step("extracts")
-    heads, items = redemption_rows(cfg, rng, acc)
-    clean = {
-        "members": member_rows(cfg, rng, members, sim.churn_day, acc),
-        "partners": cat.partner_rows,
-        "stores": cat.store_rows,
-        "products": cat.product_rows,
-        "campaigns": cat.campaign_rows,
-        "transactions": transaction_rows(cfg, rng, purchases),
-        "redemptions": heads,
-        "redemption_items": items,
-        "point_expirations": expiration_rows(cfg, acc),
+    catalog = {
+        "partners": _table("partners", cat.partner_rows),
+        "stores": _table("stores", cat.store_rows),
+        "products": _table("products", cat.product_rows),
+        "campaigns": _table("campaigns", cat.campaign_rows),
     }
-    step("defects")
-    raw, report = inject(cfg, rng, clean)
+    tables, report = inject(cfg, rng, catalog)
+    seeds: dict[str, list[pa.Table]] = {name: [tables[name]] for name in CATALOG_TABLES}
+
+    staging = Path(tempfile.mkdtemp(prefix="lake-staging-")) if out_lake else None
+    if staging:
+        stage_chunk(tables, staging, 0)
+    truth_path = out_meta / "churn_truth.csv"
+    truth_rows = truth_sum = 0
+    cutoffs: set[str] = set()
+    n_chunks = -(-cfg.members // CHUNK_MEMBERS)
+    with truth_path.open("w", newline="") as truth_file:
+        writer = csv.writer(truth_file, lineterminator="\n")
+        writer.writerow(["member_id", "cutoff_date", "alive_at_cutoff", "p_no_purchase_90d"])
+        for k in range(n_chunks):
+            step(f"members {k * CHUNK_MEMBERS:,}+ (chunk {k + 1}/{n_chunks})")
+            n = min(CHUNK_MEMBERS, cfg.members - k * CHUNK_MEMBERS)
+            clean, truth = _chunk_tables(cfg, cat, k, n, step)
+            step("defects")
+            chunk, chunk_report = inject(cfg, np.random.default_rng([cfg.seed, 2, k]), clean)
+            report = merge_reports(report, chunk_report)
+            writer.writerows([i, c, a, f"{p:.6f}"] for i, c, a, p in truth)
+            truth_rows += len(truth)
+            truth_sum += sum(p for *_, p in truth)
+            cutoffs.update(c for _, c, _, _ in truth)
+            if staging:
+                stage_chunk(chunk, staging, k + 1)
+            if out_seeds is not None:
+                for name, t in chunk.items():
+                    seeds.setdefault(name, []).append(t)
 
     step("write")
     files: dict[Path, bytes] = {}
     if out_seeds is not None:
         for name, t in TABLES.items():
             cols = list(t.columns)
+            rows = pa.concat_tables(seeds[name]).sort_by("updated_at").to_pylist()
             files[out_seeds / f"raw_{name}.csv"] = _csv_bytes(
-                cols, [[r[c] for c in cols] for r in raw[name]]
+                cols, [["" if r[c] is None else r[c] for c in cols] for r in rows]
             )
         years = range(cfg.start.year - 1, cfg.end.year + 3)
         files[out_seeds / HOLIDAY_SEED] = _csv_bytes(
@@ -127,14 +196,11 @@ def generate(
             [[d.isoformat(), n] for y in years for d, n in national_holidays(y)],
         )
         files[out_seeds / "_raw__seeds.yml"] = _seeds_yml().encode()
-    files[out_meta / "churn_truth.csv"] = _csv_bytes(
-        ["member_id", "cutoff_date", "alive_at_cutoff", "p_no_purchase_90d"],
-        [[str(i), c, str(a), f"{p:.6f}"] for i, c, a, p in sim.truth],
-    )
-
-    defects_total: Counter = Counter()
+    report = {name: report[name] for name in TABLES}  # the schema's table order
+    defects_total: dict[str, int] = {}
     for r in report.values():
-        defects_total.update(r["defects"])
+        for kind, count in r["defects"].items():
+            defects_total[kind] = defects_total.get(kind, 0) + count
     manifest = {
         "generator_version": GENERATOR_VERSION,
         "config": cfg.to_dict(),
@@ -150,22 +216,23 @@ def generate(
         },
         "churn_truth": {
             "file": "churn_truth.csv",
-            "rows": len(sim.truth),
-            "cutoffs": len({c for _, c, _, _ in sim.truth}),
-            "mean_p": round(float(np.mean([p for *_, p in sim.truth])), 6),
+            "rows": truth_rows,
+            "cutoffs": len(cutoffs),
+            "mean_p": round(truth_sum / max(truth_rows, 1), 6),
         },
         "files": {
-            str(path.relative_to(out_meta if path.is_relative_to(out_meta) else out_seeds)): {
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "bytes": len(data),
-            }
-            for path, data in sorted(files.items())
+            **{
+                str(path.relative_to(out_seeds)): {
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "bytes": len(data),
+                }
+                for path, data in sorted(files.items())
+            },
+            "churn_truth.csv": {"sha256": _sha256(truth_path), "bytes": truth_path.stat().st_size},
         },
     }
-    if out_lake is not None:
-        from ml.datagen.lake import write_lake
-
-        manifest["lake"] = {"path": str(out_lake), "tables": write_lake(raw, out_lake)}
+    if staging:
+        manifest["lake"] = {"path": str(out_lake), "tables": finalize_lake(staging, out_lake)}
     files[out_meta / "manifest.json"] = (
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     ).encode()

@@ -66,10 +66,15 @@ class Members:
     base_logit: np.ndarray  # churn hazard's member-specific part
     redeem_prob: np.ndarray  # chance to order a redemption after an accrual
     prefs: np.ndarray  # (members, partners) preference weights, rows sum to 1
+    first_id: int = 1  # member_id of index 0: chunks of members get consecutive ids
+
+    def __len__(self) -> int:
+        return self.rate.size
 
 
-def draw_members(cfg: GeneratorConfig, rng: np.random.Generator, n_partners: int) -> Members:
-    n = cfg.members
+def draw_members(
+    cfg: GeneratorConfig, rng: np.random.Generator, n_partners: int, n: int, first_id: int = 1
+) -> Members:
     launch_wave = rng.random(n) < 0.45
     signup = np.where(
         launch_wave,
@@ -81,9 +86,11 @@ def draw_members(cfg: GeneratorConfig, rng: np.random.Generator, n_partners: int
     age_days = rng.integers(18 * 365, 75 * 365, n)
     birth = [cfg.start - timedelta(days=int(a)) for a in age_days]
     rate = np.exp(rng.normal(np.log(2.0), 0.7, n)) / 30.0
+    # one draw for the whole program (not per chunk): a state's effect is the same for everyone
+    uf_rng = np.random.default_rng([cfg.seed, 7])
     uf_offset = {
         uf: off
-        for uf, off in zip(sorted({c[1] for c in CITIES}), rng.normal(0, 0.3, 64), strict=False)
+        for uf, off in zip(sorted({c[1] for c in CITIES}), uf_rng.normal(0, 0.3, 64), strict=False)
     }
     satisfaction = rng.normal(0, 1, n)
     young = age_days < 25 * 365
@@ -96,7 +103,7 @@ def draw_members(cfg: GeneratorConfig, rng: np.random.Generator, n_partners: int
     )
     redeem_prob = rng.beta(1.5, 6.0, n)
     prefs = rng.dirichlet(np.full(n_partners, 0.35), size=n)
-    return Members(signup, city, birth, rate, base_logit, redeem_prob, prefs)
+    return Members(signup, city, birth, rate, base_logit, redeem_prob, prefs, first_id)
 
 
 def hazard(
@@ -119,6 +126,7 @@ class Simulation:
     counts: np.ndarray  # (members, days) purchases per day
     churn_day: np.ndarray  # day offset of the churn decision, or a large number
     campaign_active: np.ndarray  # (partners, days) bool
+    month_of_day: np.ndarray  # calendar month (1-12) of each day offset
     truth: list[tuple[int, str, int, float]]  # member_id, cutoff, alive, p(no purchase 90d)
 
 
@@ -129,7 +137,7 @@ def simulate(
     campaigns: list[tuple[int, date, date, int, int]],
     n_partners: int,
 ) -> Simulation:
-    n, days = cfg.members, cfg.days
+    n, days = len(m), cfg.days
     horizon = days + 100  # intensities past the end are needed for the last cutoffs' truth
     active = np.zeros((n_partners, horizon), dtype=bool)
     for pidx, first, last, _mult, _cid in campaigns:
@@ -158,7 +166,8 @@ def simulate(
         counts[:, t0:t1] = rng.poisson(intensity[:, t0:t1]) * mask
 
     truth = _truth(cfg, m, counts, churn_day, intensity, bounds)
-    return Simulation(counts, churn_day, active[:, :days], truth)
+    month_of_day = np.array([(cfg.start + timedelta(days=k)).month for k in range(days)])
+    return Simulation(counts, churn_day, active[:, :days], month_of_day, truth)
 
 
 def _truth(cfg, m: Members, counts, churn_day, intensity, bounds) -> list:
@@ -171,7 +180,7 @@ def _truth(cfg, m: Members, counts, churn_day, intensity, bounds) -> list:
         d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
         month_starts.append(d)
     starts_days = [(s - cfg.start).days for s in month_starts]
-    n = cfg.members
+    n = len(m)
     for k in range(1, len(bounds) - 1):
         c = starts_days[k]
         eligible = m.signup_day < c
@@ -191,5 +200,5 @@ def _truth(cfg, m: Members, counts, churn_day, intensity, bounds) -> list:
         p = np.where(already, 1.0, p_label + p_reach)
         cutoff = month_starts[k].isoformat()
         for i in np.flatnonzero(eligible):
-            out.append((int(i) + 1, cutoff, int(not already[i]), float(p[i])))
+            out.append((m.first_id + int(i), cutoff, int(not already[i]), float(p[i])))
     return out

@@ -26,6 +26,10 @@ class GeneratorConfig:
         return (self.end - self.start).days
 
     @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time(0, 0))
+
+    @property
     def extract_at(self) -> datetime:
         """The last daily export runs at 02:00 on the day after the period."""
         return datetime.combine(self.end, time(2, 0))

@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import numpy as np
+import pyarrow as pa
 
 from ml.datagen.brazil import cpf_digits, format_cpf
 from ml.datagen.catalog import PRODUCTS, extract_of, ts
@@ -60,45 +61,66 @@ def _parse(s: str) -> datetime:
     return datetime.strptime(s, "%Y-%m-%d %H:%M:%S")
 
 
+def merge_reports(a: dict, b: dict) -> dict:
+    """Reports of two chunks add up: their keys never overlap."""
+    out = {}
+    for table in a.keys() | b.keys():
+        x, y = a.get(table), b.get(table)
+        if x is None or y is None:
+            out[table] = x or y
+            continue
+        out[table] = {
+            k: (
+                dict(sorted((Counter(x[k]) + Counter(y[k])).items()))
+                if isinstance(x[k], dict)
+                else x[k] + y[k]
+            )
+            for k in x
+        }
+    return out
+
+
 def inject(
-    cfg: GeneratorConfig, rng: np.random.Generator, clean: dict[str, list[dict]]
-) -> tuple[dict[str, list[dict]], dict]:
-    out: dict[str, list[dict]] = {}
+    cfg: GeneratorConfig, rng: np.random.Generator, clean: dict[str, pa.Table]
+) -> tuple[dict[str, pa.Table], dict]:
+    """Append bad copies to each table; return the tables sorted by updated_at and a report."""
+    out: dict[str, pa.Table] = {}
     report: dict[str, dict] = {}
     end = cfg.extract_at - timedelta(hours=3)
     for table, rows in clean.items():
         key = TABLES[table].key
-        kinds = KINDS_BY_TABLE[table]
-        per_kind = max(1, round(cfg.defect_rate * len(rows) / len(kinds)))
-        bad: list[tuple[str, dict]] = []
-        counts: Counter = Counter()
-        if not rows:  # nothing to copy (e.g. no expirations in a short run)
-            kinds = []
-        next_id = max((int(r[key]) for r in rows), default=0) + 1
-        latest = {}
-        for r in rows:
-            latest[r[key]] = r  # rows are in version order per key
+        kinds = KINDS_BY_TABLE[table] if rows.num_rows else []
+        per_kind = max(1, round(cfg.defect_rate * rows.num_rows / len(KINDS_BY_TABLE[table])))
+        keys = rows.column(key).to_pylist()
+        next_id = max((int(k) for k in keys), default=0) + 1
+        latest = {k: i for i, k in enumerate(keys)}  # rows are in version order per key
+        status = rows.column("status").to_pylist() if "status" in rows.column_names else None
         # A new record is copied from a first version: a copy of a later version (a reversal)
         # would be a record first exported long after its event, i.e. late-arriving data.
-        first_versions = [r for r in rows if r.get("status", "").lower() != "reversed"]
+        first_versions = np.array(
+            [i for i, st in enumerate(status) if st.lower() != "reversed"]
+            if status is not None
+            else range(rows.num_rows),
+            dtype=np.int64,
+        )
+        bad: list[tuple[str, dict]] = []
+        counts: Counter = Counter()
         for kind in kinds:
-            pool = rows if kind == "duplicate_row" else first_versions
+            pool = np.arange(rows.num_rows) if kind == "duplicate_row" else first_versions
             # distinct sources, so two bad copies of one kind can never be equal to each other
-            sources = rng.choice(len(pool), size=min(per_kind, len(pool)), replace=False)
-            for n, pick in enumerate(sources):
-                src = pool[int(pick)]
-                row = dict(src)
+            picks = pool[rng.choice(pool.size, size=min(per_kind, pool.size), replace=False)]
+            if table == "members" and kind != "duplicate_row":
+                picks = np.array([latest[keys[i]] for i in picks], dtype=np.int64)
+            for n, row in enumerate(rows.take(picks).to_pylist()):
                 if kind == "duplicate_row":
                     bad.append((kind, row))
                     counts[kind] += 1
                     continue
                 if table == "members":
                     # A bad later version of a real member: quarantined, the good one stays current.
-                    row = dict(latest[src[key]])
-                    when = min(
-                        _parse(row["updated_at"]) + timedelta(hours=int(rng.integers(1, 200))), end
-                    )
-                    if when <= _parse(row["updated_at"]):
+                    written = _parse(row["updated_at"])
+                    when = min(written + timedelta(hours=int(rng.integers(1, 200))), end)
+                    if when <= written:
                         continue
                     row["updated_at"], row["extracted_at"] = ts(when), extract_of(when, cfg)
                 elif kind not in ("null_key", "malformed_key"):
@@ -108,16 +130,17 @@ def inject(
                 bad.append((kind, row))
                 counts[kind] += 1
         if table == "redemption_items":
-            counts["orphan_product"] = sum(int(r["product_id"]) > len(PRODUCTS) for r in rows)
-        valid = rows + [r for k, r in bad if k.startswith("orphan_")]
-        current = len({r[key] for r in valid})
-        all_rows = sorted(rows + [r for _, r in bad], key=lambda r: r["updated_at"])
-        out[table] = all_rows
+            products = np.array(rows.column("product_id").to_pylist(), dtype=np.int64)
+            counts["orphan_product"] = int((products > len(PRODUCTS)).sum())
+        orphans = sum(1 for k, _ in bad if k.startswith("orphan_"))
+        current = len(set(keys)) + orphans  # orphan copies carry new keys
+        extra = pa.Table.from_pylist([r for _, r in bad], schema=rows.schema)
+        out[table] = pa.concat_tables([rows, extra]).sort_by("updated_at")
         quarantined = {k: v for k, v in counts.items() if not k.startswith("orphan_")}
         report[table] = {
-            "rows": len(all_rows),
+            "rows": out[table].num_rows,
             "current": current,
-            "superseded": len(valid) - current,
+            "superseded": rows.num_rows + orphans - current,
             "quarantined": sum(quarantined.values()),
             "quarantined_by_reason": dict(sorted(quarantined.items())),
             "defects": dict(sorted(counts.items())),

@@ -2,6 +2,7 @@
 
 Rows carry the cosmetic noise of a real OLTP export (mixed case, formatted or bare CPFs,
 several phone formats, padded strings). Staging normalises that; it is not a defect.
+Transactions, the big table, are built as Arrow columns; the others row by row per chunk.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import unicodedata
 from datetime import datetime, timedelta
 
 import numpy as np
+import pyarrow as pa
 
 from ml.datagen.accounts import Accounts
 from ml.datagen.behaviour import Members
@@ -24,7 +26,13 @@ from ml.datagen.brazil import (
 )
 from ml.datagen.catalog import extract_of, ts
 from ml.datagen.config import GeneratorConfig
-from ml.datagen.purchases import Purchases
+from ml.datagen.purchases import DAY, NO_TIME, Purchases
+from ml.datagen.schema import TABLES
+
+# Chunk k's transactions, orders, order lines and expirations get ids from k * ID_SPAN + 1:
+# unique across chunks without coordination, and 1, 2, 3... for a single-chunk run.
+ID_SPAN = 100_000_000
+_CPF_PRIME = 999_999_937  # a prime below 10^9: id -> CPF base is a bijection, so CPFs are unique
 
 
 def _ascii(s: str) -> str:
@@ -37,28 +45,40 @@ def _email(rng, first: str, last: str, k: int) -> str:
     return email.upper() if rng.random() < 0.05 else email
 
 
+def _timestamps(cfg: GeneratorConfig, seconds: np.ndarray) -> pa.Array:
+    """Seconds from the start of the period as 'YYYY-MM-DD HH:MM:SS' text, vectorised."""
+    epoch = int((cfg.start_at - datetime(1970, 1, 1)).total_seconds())
+    return pa.array(seconds + epoch, type=pa.timestamp("s")).cast(pa.string())
+
+
+def _export_seconds(cfg: GeneratorConfig, written: np.ndarray) -> np.ndarray:
+    """The daily export (02:00 next day) that carries a row written at `written`."""
+    cap = int((cfg.extract_at - cfg.start_at).total_seconds())
+    return np.minimum((written // DAY + 1) * DAY + 2 * 3600, cap)
+
+
 def member_rows(
     cfg: GeneratorConfig, rng: np.random.Generator, m: Members, churn_day: np.ndarray, acc: Accounts
 ) -> list[dict]:
     rows = []
-    t0 = datetime.combine(cfg.start, datetime.min.time())
+    t0 = cfg.start_at
     end = cfg.extract_at - timedelta(hours=3)
-    cpf_bases = rng.choice(999_999_999, size=cfg.members, replace=False)
-    for i in range(cfg.members):
+    for i in range(len(m)):
+        member_id = m.first_id + i
         first = FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]
         last = LAST_NAMES[int(rng.integers(len(LAST_NAMES)))]
-        cpf = cpf_digits(int(cpf_bases[i]) + 1)
+        cpf = cpf_digits((member_id * 104_729 + cfg.seed * 7_919) % _CPF_PRIME + 1)
         city = int(m.city[i])
         signup = t0 + timedelta(
             days=int(m.signup_day[i]), seconds=int(rng.integers(8 * 3600, 22 * 3600))
         )
         state = {
-            "member_id": str(i + 1),
+            "member_id": str(member_id),
             "cpf": format_cpf(cpf) if rng.random() < 0.7 else cpf,
             "full_name": f"{first} {last}"
             if rng.random() > 0.03
             else f"  {first.upper()} {last.upper()} ",
-            "email": _email(rng, first, last, i),
+            "email": _email(rng, first, last, member_id),
             "phone": phone(rng, CITIES[city][3]),
             "birth_date": m.birth[i].strftime("%d/%m/%Y"),
             "city": CITIES[city][0],
@@ -69,8 +89,8 @@ def member_rows(
         }
         changes: list[tuple[datetime, dict]] = [(signup, {})]
         changes += [
-            (when, {"tier": tier if rng.random() > 0.05 else tier.upper()})
-            for when, tier in acc.tier_changes.get(i, [])
+            (t0 + timedelta(seconds=at), {"tier": tier if rng.random() > 0.05 else tier.upper()})
+            for at, tier in acc.tier_changes.get(i, [])
         ]
         span = max(1, int((end - signup).total_seconds()))
         if rng.random() < 0.05:  # moved house
@@ -89,7 +109,7 @@ def member_rows(
             changes.append(
                 (
                     signup + timedelta(seconds=int(rng.integers(span))),
-                    {"email": _email(rng, first, last, i + 7)},
+                    {"email": _email(rng, first, last, member_id + 7)},
                 )
             )
         if churn_day[i] < cfg.days and rng.random() < 0.3:  # some churners close the account
@@ -111,61 +131,76 @@ def member_rows(
     return rows
 
 
-def transaction_rows(cfg: GeneratorConfig, rng: np.random.Generator, p: Purchases) -> list[dict]:
-    rows = []
-    for k in range(len(p.at)):
-        written = p.at[k] + timedelta(seconds=int(rng.integers(1, 120)))
-        row = {
-            "transaction_id": str(k + 1),
-            "member_id": str(int(p.member[k]) + 1),
-            "store_id": str(int(p.store_id[k])),
-            "campaign_id": str(int(p.campaign_id[k])) if p.campaign_id[k] else "",
-            "purchased_at": ts(p.at[k]),
-            "amount_brl": f"{p.amount_c[k] / 100:.2f}",
-            "points_earned": str(int(p.points[k])),
-            "status": "approved" if rng.random() > 0.02 else "APPROVED",
-            "updated_at": ts(written),
-            "extracted_at": extract_of(written, cfg),
+def transaction_table(
+    cfg: GeneratorConfig, rng: np.random.Generator, p: Purchases, m: Members, first_id: int
+) -> pa.Table:
+    """Each purchase as written (approved), plus a later version for each reversal."""
+    n = len(p)
+    written = p.at + rng.integers(1, 120, n)
+    amount = np.char.add(
+        np.char.add((p.amount_c // 100).astype(str), "."),
+        np.char.zfill((p.amount_c % 100).astype(str), 2),
+    )
+    text = lambda values: pa.array(values, type=pa.string())  # noqa: E731
+    base = {
+        "transaction_id": text((first_id + np.arange(n)).astype(str)),
+        "member_id": text((m.first_id + p.member).astype(str)),
+        "store_id": text(p.store_id.astype(str)),
+        "campaign_id": text(np.where(p.campaign_id > 0, p.campaign_id.astype(str), "")),
+        "purchased_at": _timestamps(cfg, p.at),
+        "amount_brl": text(amount),
+        "points_earned": text(p.points.astype(str)),
+    }
+    approved = pa.table(
+        {
+            **base,
+            "status": text(np.where(rng.random(n) > 0.02, "approved", "APPROVED")),
+            "updated_at": _timestamps(cfg, written),
+            "extracted_at": _timestamps(cfg, _export_seconds(cfg, written)),
         }
-        rows.append(row)
-        if p.reversed_at[k] is not None:
-            when = p.reversed_at[k]
-            rows.append(
-                {
-                    **row,
-                    "status": "reversed",
-                    "updated_at": ts(when),
-                    "extracted_at": extract_of(when, cfg),
-                }
-            )
-    return rows
+    )
+    rev = p.reversed_at != NO_TIME
+    mask = pa.array(rev)
+    reversals = pa.table(
+        {
+            **{name: column.filter(mask) for name, column in base.items()},
+            "status": text(np.full(int(rev.sum()), "reversed")),
+            "updated_at": _timestamps(cfg, p.reversed_at[rev]),
+            "extracted_at": _timestamps(cfg, _export_seconds(cfg, p.reversed_at[rev])),
+        }
+    )
+    return pa.concat_tables([approved, reversals]).select(list(TABLES["transactions"].columns))
 
 
-def redemption_rows(cfg: GeneratorConfig, rng, acc: Accounts) -> tuple[list[dict], list[dict]]:
+def redemption_rows(
+    cfg: GeneratorConfig, rng, acc: Accounts, m: Members, first_id: int
+) -> tuple[list[dict], list[dict]]:
     """Ids follow order time, as an OLTP sequence would."""
+    t0 = cfg.start_at
     order = sorted(acc.redemptions, key=lambda r: (r[2], r[1]))
-    new_id = {r[0]: k + 1 for k, r in enumerate(order)}
+    new_id = {r[0]: first_id + k for k, r in enumerate(order)}
     heads = []
-    for old_id, i, when, channel in order:
+    for old_id, i, at, channel in order:
+        when = t0 + timedelta(seconds=at)
         written = when + timedelta(seconds=int(rng.integers(1, 60)))
         heads.append(
             {
                 "redemption_id": str(new_id[old_id]),
-                "member_id": str(i + 1),
+                "member_id": str(m.first_id + i),
                 "redeemed_at": ts(when),
                 "channel": channel,
                 "updated_at": ts(written),
                 "extracted_at": extract_of(written, cfg),
             }
         )
-    when_of = {r[0]: r[2] for r in acc.redemptions}
+    when_of = {r[0]: t0 + timedelta(seconds=r[2]) for r in acc.redemptions}
     items = sorted(acc.items, key=lambda it: (new_id[it[0]], it[1]))
     lines = []
     for k, (old_id, product_id, qty, cost) in enumerate(items):
         written = when_of[old_id] + timedelta(seconds=60 + k % 60)
         lines.append(
             {
-                "redemption_item_id": str(k + 1),
+                "redemption_item_id": str(first_id + k),
                 "redemption_id": str(new_id[old_id]),
                 "product_id": str(product_id),
                 "quantity": str(qty),
@@ -177,14 +212,15 @@ def redemption_rows(cfg: GeneratorConfig, rng, acc: Accounts) -> tuple[list[dict
     return heads, lines
 
 
-def expiration_rows(cfg: GeneratorConfig, acc: Accounts) -> list[dict]:
+def expiration_rows(cfg: GeneratorConfig, acc: Accounts, m: Members, first_id: int) -> list[dict]:
     rows = []
-    for k, (i, when, pts) in enumerate(sorted(acc.expirations, key=lambda e: (e[1], e[0]))):
+    for k, (i, at, pts) in enumerate(sorted(acc.expirations, key=lambda e: (e[1], e[0]))):
+        when = cfg.start_at + timedelta(seconds=at)
         written = when + timedelta(minutes=30)
         rows.append(
             {
-                "expiration_id": str(k + 1),
-                "member_id": str(i + 1),
+                "expiration_id": str(first_id + k),
+                "member_id": str(m.first_id + i),
                 "expired_at": ts(when),
                 "points_expired": str(pts),
                 "updated_at": ts(written),
