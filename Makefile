@@ -68,8 +68,11 @@ docs: $(STAMP) warehouse-dir
 
 docs-serve: docs
 
-## bench: ML training time and peak RSS per model, scoring throughput vs bare predict
-bench: $(STAMP) warehouse-dir
+## bench: the warehouse at BENCH_SIZES members (generator, full refresh vs raw DuckDB,
+## one incremental day), then the ML models (training time and RSS, scoring vs bare predict)
+BENCH_SIZES ?= 10000 100000 1000000
+bench: run
+	$(BIN)/python -m ml.bench_scale --sizes $(BENCH_SIZES)
 	$(BIN)/python -m ml.bench
 
 clean:
