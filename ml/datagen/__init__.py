@@ -42,7 +42,7 @@ __all__ = ["GeneratorConfig", "generate"]
 
 GENERATOR_VERSION = "2"
 HOLIDAY_SEED = "reference/ref_br_national_holidays.csv"
-CHUNK_MEMBERS = 25_000
+CHUNK_MEMBERS = 10_000
 MAX_SEED_MEMBERS = 50_000  # CSV seeds go through dbt's agate loader: larger runs use the lake
 CATALOG_TABLES = ("partners", "stores", "products", "campaigns")
 
