@@ -1,17 +1,74 @@
 {#
-    Shared by every base_ model: the CDC bookkeeping columns.
-
-    cdc_copy_number: 1 for the first copy of a raw row, 2+ for exact duplicates (same values in
-    every column), which are quarantined as duplicate_row.
-    cdc_version_rank: 1 for the latest valid version of a key (latest updated_at wins; the later
-    export breaks ties), computed among valid rows only so a bad late version never hides the
-    last good one.
+    The CDC bookkeeping every base_ model shares. A base model is incremental: each run reads
+    the raw rows of the exports since its last load (minus the lookback), skips rows it already
+    holds (by fingerprint), validates the new ones, and re-ranks the versions of every key they
+    touch, so the current version is always the latest *valid* one across all loads.
 #}
-{% macro cdc_copy_number(raw_columns) %}
-    row_number() over (
-        partition by {{ raw_columns | join(', ') }}
-        order by {{ raw_columns[0] }}
-    )
+
+{#- Raw rows of exports after the last load, minus the lookback (a full refresh reads all). -#}
+{% macro cdc_new_exports() %}
+    {%- if is_incremental() %}
+        where {{ safe_cast_timestamp(clean_text('extracted_at')) }} > {{ incremental_threshold() }}
+    {%- endif %}
+{% endmacro %}
+
+{#- The tail of each typed CTE: CDC timestamps, the row's fingerprint (md5 of every raw
+    column), its copy number among identical rows of the batch (2+ = exact duplicate) and the
+    raw text kept for the quarantine. Identical rows share their export, so they always arrive
+    in the same batch. -#}
+{% macro cdc_typed_columns(raw_columns) %}
+        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
+        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
+        {{ surrogate_key(raw_columns) }} as row_fingerprint,
+        row_number() over (
+            partition by {{ surrogate_key(raw_columns) }} order by {{ raw_columns[0] }}
+        ) as cdc_copy_number,
+        {{ raw_passthrough(raw_columns) }}
+{%- endmacro %}
+
+{#- Rows of the batch this model does not hold yet (the lookback re-reads some exports). -#}
+{% macro cdc_not_loaded_yet() %}
+    {%- if is_incremental() %}
+        where row_fingerprint not in (select loaded.row_fingerprint from {{ this }} as loaded)
+    {%- endif %}
+{% endmacro %}
+
+{#- The reason (null = valid), the raw record of a quarantined row (PII hashed) and the
+    fingerprint: the columns a base model's checked CTE ends with. -#}
+{% macro cdc_outcome_columns(raw_columns, pii=[]) %}
+        dq_reason,
+        case
+            when dq_reason is not null then {{ raw_record_json(raw_columns, pii) }}
+        end as raw_record,
+        row_fingerprint
+{%- endmacro %}
+
+{#- The new rows plus, on an incremental run, the rows already loaded for the keys they touch;
+    then whether each row is its key's current valid version. Emits the `history` and `final`
+    CTEs of a base model. -#}
+{% macro cdc_versions(checked, key_column) %}
+history as (
+
+    select * from {{ checked }}
+    {%- if is_incremental() %}
+        {%- set loaded = adapter.get_columns_in_relation(this) | map(attribute='name')
+            | reject('equalto', 'is_current_version') | list %}
+    union all
+    select {{ loaded | join(', ') }}
+    from {{ this }}
+    where {{ key_column }} in (select {{ checked }}.{{ key_column }} from {{ checked }})
+    {%- endif %}
+
+),
+
+final as (
+
+    select
+        *,
+        dq_reason is null and {{ cdc_version_rank(key_column) }} = 1 as is_current_version
+    from history
+
+)
 {% endmacro %}
 
 {% macro cdc_version_rank(key_column) %}
@@ -30,22 +87,3 @@
         {{ column }} as raw_{{ column }}{{ ',' if not loop.last }}
     {%- endfor %}
 {% endmacro %}
-
-{#- The CDC columns every base model types the same way, plus the bookkeeping for duplicates
-    and the raw text kept for the quarantine: the tail of each base model's typed CTE. -#}
-{% macro cdc_typed_columns(raw_columns) %}
-        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
-        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
-        {{ cdc_copy_number(raw_columns) }} as cdc_copy_number,
-        {{ raw_passthrough(raw_columns) }}
-{%- endmacro %}
-
-{#- What every base model ends with: the reason (null = valid), the raw record of a
-    quarantined row (PII hashed) and whether the row is its key's current valid version. -#}
-{% macro cdc_outcome_columns(key_column, raw_columns, pii=[]) %}
-        dq_reason,
-        case
-            when dq_reason is not null then {{ raw_record_json(raw_columns, pii) }}
-        end as raw_record,
-        dq_reason is null and {{ cdc_version_rank(key_column) }} = 1 as is_current_version
-{%- endmacro %}

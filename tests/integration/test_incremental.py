@@ -17,6 +17,11 @@ pytestmark = pytest.mark.integration
 # expirations on the 1st, and reversals of purchases loaded days earlier.
 DAYS = ["2024-06-28", "2024-06-29", "2024-06-30", "2024-07-01", "2024-07-02", "2024-07-03"]
 FACTS = ["fct_transactions", "fct_redemption_items", "fct_points_ledger", "member_monthly"]
+# Staging is incremental too: its tables must come out the same, quarantine included.
+COMPARED = [("main_marts", t) for t in [*FACTS, "dim_member"]] + [
+    ("main_staging", t)
+    for t in ["base_loyalty__members", "base_loyalty__transactions", "stg_loyalty__quarantine"]
+]
 # When a row was built is bookkeeping, not data: it differs between the two histories by design.
 BOOKKEEPING = {"loaded_through"}
 SELECT = ["-s", "+member_monthly"]
@@ -46,22 +51,23 @@ def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
             assert "__dbt_tmp" in ran.read_text() and "delete from" in ran.read_text(), fact
         ledger = target / "compiled" / "loyalty" / "models" / "marts" / "fct_points_ledger.sql"
         assert "changed_members" in ledger.read_text()
+        base = target / "run" / "loyalty" / "models" / "staging" / "loyalty" / "base"
+        assert "delete from" in (base / "base_loyalty__transactions.sql").read_text()
 
     with duckdb.connect(str(full), read_only=True) as con:
         con.execute(f"attach '{incremental}' as inc (read_only)")
-        for fact in FACTS:
+        for schema, fact in COMPARED:
             columns = ", ".join(
                 c
                 for (c,) in con.execute(
                     "select column_name from information_schema.columns where table_catalog = "
-                    "'full' and table_schema = 'main_marts' and table_name = ? "
-                    "order by ordinal_position",
-                    [fact],
+                    "'full' and table_schema = ? and table_name = ? order by ordinal_position",
+                    [schema, fact],
                 ).fetchall()
                 if c not in BOOKKEEPING
             )
-            a = f"(select {columns} from main_marts.{fact})"
-            b = f"(select {columns} from inc.main_marts.{fact})"
+            a = f"(select {columns} from {schema}.{fact})"
+            b = f"(select {columns} from inc.{schema}.{fact})"
             rows = con.execute(f"select count(*) from {a} as t").fetchall()[0][0]
             assert rows == con.execute(f"select count(*) from {b} as t").fetchall()[0][0] > 0, fact
             only_full = con.execute(

@@ -1,3 +1,5 @@
+{{ config(unique_key='campaign_id') }}
+
 {%- set raw_columns = ['campaign_id', 'partner_id', 'campaign_name', 'starts_at', 'ends_at',
     'points_multiplier', 'updated_at', 'extracted_at'] -%}
 
@@ -6,6 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('campaigns') }}
+    {{ cdc_new_exports() }}
 
 ),
 
@@ -50,10 +53,11 @@ validated as (
             when points_multiplier <= 0 then 'negative_amount'
         end as dq_reason
     from typed
+    {{ cdc_not_loaded_yet() }}
 
 ),
 
-final as (
+checked as (
 
     select
         campaign_key_raw,
@@ -65,9 +69,11 @@ final as (
         ends_on,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns('campaign_id', raw_columns) }}
+        {{ cdc_outcome_columns(raw_columns) }}
     from validated
 
-)
+),
+
+{{ cdc_versions('checked', 'campaign_id') }}
 
 select * from final

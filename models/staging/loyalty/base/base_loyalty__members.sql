@@ -1,3 +1,5 @@
+{{ config(unique_key='member_id') }}
+
 {%- set raw_columns = ['member_id', 'cpf', 'full_name', 'email', 'phone', 'birth_date', 'city',
     'state', 'signup_at', 'tier', 'status', 'updated_at', 'extracted_at'] -%}
 {%- set email_pattern = '[a-z0-9._%+-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}' -%}
@@ -7,6 +9,7 @@ with
 source as (
 
     select * from {{ raw_relation('members') }}
+    {{ cdc_new_exports() }}
 
 ),
 
@@ -59,11 +62,12 @@ validated as (
                 then 'unknown_status'
         end as dq_reason
     from typed
+    {{ cdc_not_loaded_yet() }}
 
 ),
 
 -- clear-text PII stops here: only salted hashes (and the birth year) go on
-final as (
+checked as (
 
     select
         member_key_raw,
@@ -80,10 +84,12 @@ final as (
         signup_at,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns('member_id', raw_columns,
+        {{ cdc_outcome_columns(raw_columns,
             pii=['cpf', 'full_name', 'email', 'phone', 'birth_date']) }}
     from validated
 
-)
+),
+
+{{ cdc_versions('checked', 'member_id') }}
 
 select * from final

@@ -1,3 +1,5 @@
+{{ config(unique_key='partner_id') }}
+
 {%- set raw_columns = ['partner_id', 'cnpj', 'partner_name', 'segment', 'points_per_brl',
     'updated_at', 'extracted_at'] -%}
 
@@ -6,6 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('partners') }}
+    {{ cdc_new_exports() }}
 
 ),
 
@@ -48,10 +51,11 @@ validated as (
                 then 'unknown_status'
         end as dq_reason
     from typed
+    {{ cdc_not_loaded_yet() }}
 
 ),
 
-final as (
+checked as (
 
     select
         partner_key_raw,
@@ -62,9 +66,11 @@ final as (
         points_per_brl,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns('partner_id', raw_columns) }}
+        {{ cdc_outcome_columns(raw_columns) }}
     from validated
 
-)
+),
+
+{{ cdc_versions('checked', 'partner_id') }}
 
 select * from final

@@ -1,3 +1,5 @@
+{{ config(unique_key='expiration_id') }}
+
 {%- set raw_columns = ['expiration_id', 'member_id', 'expired_at', 'points_expired',
     'updated_at', 'extracted_at'] -%}
 
@@ -6,6 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('point_expirations') }}
+    {{ cdc_new_exports() }}
 
 ),
 
@@ -47,10 +50,11 @@ validated as (
             when points_expired <= 0 then 'negative_amount'
         end as dq_reason
     from typed
+    {{ cdc_not_loaded_yet() }}
 
 ),
 
-final as (
+checked as (
 
     select
         expiration_key_raw,
@@ -60,9 +64,11 @@ final as (
         points_expired,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns('expiration_id', raw_columns) }}
+        {{ cdc_outcome_columns(raw_columns) }}
     from validated
 
-)
+),
+
+{{ cdc_versions('checked', 'expiration_id') }}
 
 select * from final

@@ -1,3 +1,5 @@
+{{ config(unique_key='product_id') }}
+
 {%- set raw_columns = ['product_id', 'product_name', 'category', 'points_price', 'updated_at',
     'extracted_at'] -%}
 
@@ -6,6 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('products') }}
+    {{ cdc_new_exports() }}
 
 ),
 
@@ -43,10 +46,11 @@ validated as (
             when points_price <= 0 then 'negative_amount'
         end as dq_reason
     from typed
+    {{ cdc_not_loaded_yet() }}
 
 ),
 
-final as (
+checked as (
 
     select
         product_key_raw,
@@ -56,9 +60,11 @@ final as (
         points_price,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns('product_id', raw_columns) }}
+        {{ cdc_outcome_columns(raw_columns) }}
     from validated
 
-)
+),
+
+{{ cdc_versions('checked', 'product_id') }}
 
 select * from final

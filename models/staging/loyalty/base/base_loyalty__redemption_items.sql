@@ -1,3 +1,5 @@
+{{ config(unique_key='redemption_item_id') }}
+
 {%- set raw_columns = ['redemption_item_id', 'redemption_id', 'product_id', 'quantity',
     'points_spent', 'updated_at', 'extracted_at'] -%}
 
@@ -6,6 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('redemption_items') }}
+    {{ cdc_new_exports() }}
 
 ),
 
@@ -46,10 +49,11 @@ validated as (
             when quantity <= 0 or points_spent < 0 then 'negative_amount'
         end as dq_reason
     from typed
+    {{ cdc_not_loaded_yet() }}
 
 ),
 
-final as (
+checked as (
 
     select
         redemption_item_key_raw,
@@ -60,9 +64,11 @@ final as (
         points_spent,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns('redemption_item_id', raw_columns) }}
+        {{ cdc_outcome_columns(raw_columns) }}
     from validated
 
-)
+),
+
+{{ cdc_versions('checked', 'redemption_item_id') }}
 
 select * from final

@@ -1,3 +1,5 @@
+{{ config(unique_key='redemption_id') }}
+
 {%- set raw_columns = ['redemption_id', 'member_id', 'redeemed_at', 'channel', 'updated_at',
     'extracted_at'] -%}
 
@@ -6,6 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('redemptions') }}
+    {{ cdc_new_exports() }}
 
 ),
 
@@ -46,10 +49,11 @@ validated as (
             when coalesce(channel, '') not in ('app', 'web', 'call_center') then 'unknown_status'
         end as dq_reason
     from typed
+    {{ cdc_not_loaded_yet() }}
 
 ),
 
-final as (
+checked as (
 
     select
         redemption_key_raw,
@@ -59,9 +63,11 @@ final as (
         channel,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns('redemption_id', raw_columns) }}
+        {{ cdc_outcome_columns(raw_columns) }}
     from validated
 
-)
+),
+
+{{ cdc_versions('checked', 'redemption_id') }}
 
 select * from final

@@ -1,3 +1,5 @@
+{{ config(unique_key='store_id') }}
+
 {%- set raw_columns = ['store_id', 'partner_id', 'store_name', 'channel', 'city', 'state',
     'opened_at', 'updated_at', 'extracted_at'] -%}
 
@@ -6,6 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('stores') }}
+    {{ cdc_new_exports() }}
 
 ),
 
@@ -45,10 +48,11 @@ validated as (
             when coalesce(channel, '') not in ('physical', 'online') then 'unknown_status'
         end as dq_reason
     from typed
+    {{ cdc_not_loaded_yet() }}
 
 ),
 
-final as (
+checked as (
 
     select
         store_key_raw,
@@ -61,9 +65,11 @@ final as (
         opened_on,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns('store_id', raw_columns) }}
+        {{ cdc_outcome_columns(raw_columns) }}
     from validated
 
-)
+),
+
+{{ cdc_versions('checked', 'store_id') }}
 
 select * from final

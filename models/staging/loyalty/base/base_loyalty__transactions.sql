@@ -1,3 +1,5 @@
+{{ config(unique_key='transaction_id') }}
+
 {%- set raw_columns = ['transaction_id', 'member_id', 'store_id', 'campaign_id', 'purchased_at',
     'amount_brl', 'points_earned', 'status', 'updated_at', 'extracted_at'] -%}
 
@@ -6,6 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('transactions') }}
+    {{ cdc_new_exports() }}
 
 ),
 
@@ -95,10 +98,11 @@ validated as (
             when abs(points_earned - expected_points) > 1 then 'points_mismatch'
         end as dq_reason
     from with_expected_points
+    {{ cdc_not_loaded_yet() }}
 
 ),
 
-final as (
+checked as (
 
     select
         transaction_key_raw,
@@ -112,9 +116,11 @@ final as (
         status,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns('transaction_id', raw_columns) }}
+        {{ cdc_outcome_columns(raw_columns) }}
     from validated
 
-)
+),
+
+{{ cdc_versions('checked', 'transaction_id') }}
 
 select * from final
