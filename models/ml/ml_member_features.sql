@@ -1,6 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='cutoff_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- One row per member per monthly cutoff. Every feature uses only what happened strictly before
 -- the cutoff (months before it in member_monthly, the member version in force at it); labels
 -- look at the 90 days from the cutoff on and stay null until that window is complete.
+-- Incremental: a new day only changes the cutoffs whose label window is still open (and adds
+-- one at a month start), so a run rebuilds the last var features_recompute_months cutoffs.
 with
 
 monthly as (
@@ -33,6 +44,18 @@ cutoffs as (
 
     select distinct cast({{ dbt.dateadd('month', 1, 'month_start') }} as date) as cutoff_date
     from monthly
+    {% if is_incremental() %}
+        where
+            cast({{ dbt.dateadd('month', 1, 'month_start') }} as date)
+            >= (
+                select
+                    cast(
+                        {{ dbt.dateadd('month', -1 * var('features_recompute_months'),
+                                       'max(built.cutoff_date)') }} as date
+                    )
+                from {{ this }} as built
+            )
+    {% endif %}
 
 ),
 

@@ -42,7 +42,7 @@ validated as (
     select
         *,
         case
-            when cdc_copy_number > 1 then 'duplicate_row'
+            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when campaign_key_raw is null then 'null_key'
             when campaign_id is null or partner_id is null then 'malformed_key'
             when

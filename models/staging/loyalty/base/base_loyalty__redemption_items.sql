@@ -39,7 +39,7 @@ validated as (
     select
         *,
         case
-            when cdc_copy_number > 1 then 'duplicate_row'
+            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when redemption_item_key_raw is null or redemption_key_raw is null then 'null_key'
             when redemption_item_id is null or redemption_id is null
                 or (product_key_raw is not null and product_id is null)

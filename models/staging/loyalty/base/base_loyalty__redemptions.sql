@@ -39,7 +39,7 @@ validated as (
     select
         *,
         case
-            when cdc_copy_number > 1 then 'duplicate_row'
+            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when redemption_key_raw is null then 'null_key'
             when redemption_id is null or (member_key_raw is not null and member_id is null)
                 then 'malformed_key'

@@ -41,7 +41,7 @@ validated as (
     select
         *,
         case
-            when cdc_copy_number > 1 then 'duplicate_row'
+            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when store_key_raw is null then 'null_key'
             when store_id is null or partner_id is null then 'malformed_key'
             when updated_at is null or extracted_at is null then 'unparsable_timestamp'

@@ -81,7 +81,7 @@ validated as (
     select
         *,
         case
-            when cdc_copy_number > 1 then 'duplicate_row'
+            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when transaction_key_raw is null then 'null_key'
             when transaction_id is null
                 or (member_key_raw is not null and member_id is null)
