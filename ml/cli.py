@@ -35,6 +35,10 @@ if not console.is_terminal:  # logs and CI: rich would wrap tables at 80 columns
     console.width = 140
 _settings = Settings()
 
+# Arguments several commands share.
+ModelArg = Annotated[str, typer.Argument(help="Spec name (ml/specs/<name>.yml), e.g. churn.")]
+VersionOpt = Annotated[str | None, typer.Option(help="Registry version (default latest).")]
+
 STEPS = ["catalog", "members", "behaviour", "purchases", "accounts", "extracts", "defects", "write"]
 
 
@@ -123,7 +127,7 @@ def _headline(metrics: dict) -> str:
 
 @app.command()
 @_fail_cleanly
-def train(model: Annotated[str, typer.Argument(help="Spec name, e.g. churn.")]) -> None:
+def train(model: ModelArg) -> None:
     """Select, fit and register a model version; print test metrics beside the baselines."""
     from ml.lifecycle import train as train_model
 
@@ -145,8 +149,8 @@ def train(model: Annotated[str, typer.Argument(help="Spec name, e.g. churn.")]) 
 @app.command()
 @_fail_cleanly
 def evaluate(
-    model: Annotated[str, typer.Argument(help="Spec name.")],
-    version: Annotated[str | None, typer.Option(help="Registry version (default latest).")] = None,
+    model: ModelArg,
+    version: VersionOpt = None,
 ) -> None:
     """Re-evaluate a registered version on its test period with the warehouse's current data."""
     from ml.lifecycle import evaluate_version
@@ -160,8 +164,8 @@ def evaluate(
 @app.command()
 @_fail_cleanly
 def score(
-    model: Annotated[str, typer.Argument(help="Spec name.")],
-    version: Annotated[str | None, typer.Option(help="Registry version (default latest).")] = None,
+    model: ModelArg,
+    version: VersionOpt = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per Arrow batch.")] = 50_000,
 ) -> None:
     """Score the rows whose label is not known yet and write them to the scores table."""
@@ -184,8 +188,8 @@ def score(
 @app.command()
 @_fail_cleanly
 def report(
-    model: Annotated[str, typer.Argument(help="Spec name.")],
-    version: Annotated[str | None, typer.Option(help="Registry version (default latest).")] = None,
+    model: ModelArg,
+    version: VersionOpt = None,
 ) -> None:
     """Write PNG plots and a Markdown summary of a registered version's test period."""
     from ml.report import write_report
@@ -259,8 +263,8 @@ def models_list() -> None:
 @models_app.command("show")
 @_fail_cleanly
 def models_show(
-    model: Annotated[str, typer.Argument(help="Spec name.")],
-    version: Annotated[str | None, typer.Option(help="Registry version (default latest).")] = None,
+    model: ModelArg,
+    version: VersionOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full metadata.")] = False,
 ) -> None:
     """One version: what it was trained on, how it was selected, how good it is."""

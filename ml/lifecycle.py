@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ml import registry
@@ -14,6 +15,7 @@ from ml.errors import DataError
 from ml.evaluation import evaluate
 from ml.specs import ModelSpec, load_spec
 from ml.training import (
+    SplitFrames,
     feature_frame,
     frame_fingerprint,
     select_and_fit,
@@ -103,20 +105,37 @@ def train(ctx: Context, name: str, progress: Progress = lambda _: None) -> regis
     )
 
 
-def evaluate_version(ctx: Context, name: str, version: str | None = None) -> dict:
-    """Re-run a registered model on its spec's test period with today's data."""
+@dataclass
+class HeldOutPeriod:
+    """A registered version and its spec's test period, read from today's warehouse."""
+
+    version: registry.ModelVersion
+    model: object
+    spec: ModelSpec
+    split: SplitFrames
+    X: pd.DataFrame
+    y: np.ndarray
+
+
+def load_test_period(ctx: Context, name: str, version: str | None = None) -> HeldOutPeriod:
     mv = registry.get_version(ctx.settings.registry_dir, name, version)
     model = registry.load_model(mv)
     spec = ctx.spec(name)
-    source = resolve_and_check(ctx, spec)
-    split = temporal_split(labelled_frame(ctx, spec, source), spec)
-    X_test, y_test = feature_frame(split.test, spec), target_vector(split.test, spec)
-    results = evaluate(
-        spec, model, split.train, split.test, X_test, y_test, ctx.settings.project_dir
+    split = temporal_split(labelled_frame(ctx, spec, resolve_and_check(ctx, spec)), spec)
+    return HeldOutPeriod(
+        mv, model, spec, split, feature_frame(split.test, spec), target_vector(split.test, spec)
     )
-    results["version"] = mv.version
-    results["test_data"] = frame_fingerprint(split.test, spec)
+
+
+def evaluate_version(ctx: Context, name: str, version: str | None = None) -> dict:
+    """Re-run a registered model on its spec's test period with today's data."""
+    t = load_test_period(ctx, name, version)
+    results = evaluate(
+        t.spec, t.model, t.split.train, t.split.test, t.X, t.y, ctx.settings.project_dir
+    )
+    results["version"] = t.version.version
+    results["test_data"] = frame_fingerprint(t.split.test, t.spec)
     results["same_test_data_as_training"] = (
-        results["test_data"]["sha256"] == mv.metadata["test_data"]["sha256"]
+        results["test_data"]["sha256"] == t.version.metadata["test_data"]["sha256"]
     )
     return results

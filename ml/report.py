@@ -14,11 +14,10 @@ import pandas as pd
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import precision_recall_curve, roc_curve
 
-from ml import registry
 from ml.evaluation import _baseline_score, calibration_table, load_oracle
-from ml.lifecycle import Context, labelled_frame, resolve_and_check
+from ml.lifecycle import Context, load_test_period
 from ml.specs import ModelSpec
-from ml.training import feature_frame, predict, target_vector, temporal_split
+from ml.training import predict
 
 IMPORTANCE_ROWS = 3000  # permutation importance on a sample keeps the report quick
 
@@ -97,12 +96,8 @@ def _importance_plot(out: Path, spec: ModelSpec, model, X, y) -> tuple[str, str]
 
 
 def write_report(ctx: Context, name: str, version: str | None = None) -> Path:
-    mv = registry.get_version(ctx.settings.registry_dir, name, version)
-    model = registry.load_model(mv)
-    spec = ctx.spec(name)
-    source = resolve_and_check(ctx, spec)
-    split = temporal_split(labelled_frame(ctx, spec, source), spec)
-    X, y = feature_frame(split.test, spec), target_vector(split.test, spec)
+    t = load_test_period(ctx, name, version)
+    mv, model, spec, split, X, y = t.version, t.model, t.spec, t.split, t.X, t.y
     out = ctx.settings.reports_dir / spec.name / mv.version
     out.mkdir(parents=True, exist_ok=True)
     if spec.task == "classification":
