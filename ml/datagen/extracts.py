@@ -45,6 +45,16 @@ def _email(rng, first: str, last: str, k: int) -> str:
     return email.upper() if rng.random() < 0.05 else email
 
 
+def _member_cpf(member_id: int, seed: int) -> str:
+    """A valid, unique CPF per member: the base is a bijection of the id modulo a prime."""
+    base = (member_id * 104_729 + seed * 7_919) % _CPF_PRIME + 1
+    cpf = cpf_digits(base)
+    while len(set(cpf)) == 1:  # 111.111.111-11 and the like fail validation by rule
+        base = base % _CPF_PRIME + 1
+        cpf = cpf_digits(base)
+    return cpf
+
+
 def _timestamps(cfg: GeneratorConfig, seconds: np.ndarray) -> pa.Array:
     """Seconds from the start of the period as 'YYYY-MM-DD HH:MM:SS' text, vectorised."""
     epoch = int((cfg.start_at - datetime(1970, 1, 1)).total_seconds())
@@ -67,7 +77,7 @@ def member_rows(
         member_id = m.first_id + i
         first = FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]
         last = LAST_NAMES[int(rng.integers(len(LAST_NAMES)))]
-        cpf = cpf_digits((member_id * 104_729 + cfg.seed * 7_919) % _CPF_PRIME + 1)
+        cpf = _member_cpf(member_id, cfg.seed)
         city = int(m.city[i])
         signup = t0 + timedelta(
             days=int(m.signup_day[i]), seconds=int(rng.integers(8 * 3600, 22 * 3600))
