@@ -44,6 +44,11 @@ def _run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
+def _memory_limit() -> str:
+    """DuckDB's memory limit for both the dbt run and the raw run (env overrides)."""
+    return os.environ.get("LOYALTY_DUCKDB_MEMORY_LIMIT", "4GB")
+
+
 def _dbt_env(db: Path, target: Path, lake: Path, threads: int) -> dict:
     return {
         **os.environ,
@@ -53,7 +58,7 @@ def _dbt_env(db: Path, target: Path, lake: Path, threads: int) -> dict:
         "DBT_LOG_PATH": str(target / "logs"),
         "LOYALTY_LAKE": str(lake),
         "LOYALTY_DUCKDB_THREADS": str(threads),
-        "LOYALTY_DUCKDB_MEMORY_LIMIT": os.environ.get("LOYALTY_DUCKDB_MEMORY_LIMIT", "6GB"),
+        "LOYALTY_DUCKDB_MEMORY_LIMIT": _memory_limit(),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 
@@ -73,7 +78,8 @@ def _raw_duckdb(manifest: dict, db: Path, threads: int) -> float:
 
     for uid in sorted(nodes):
         visit(uid)
-    con = duckdb.connect(str(db), config={"threads": threads})
+    # the same resources dbt's profile gives DuckDB, or the comparison means nothing
+    con = duckdb.connect(str(db), config={"threads": threads, "memory_limit": _memory_limit()})
     start = time.perf_counter()
     for uid in order:
         node = nodes[uid]
