@@ -1,8 +1,9 @@
+-- The current version of each member: the latest of its valid versions.
 with
 
-base as (
+versions as (
 
-    select * from {{ ref('base_loyalty__members') }}
+    select * from {{ ref('stg_loyalty__member_versions') }}
 
 ),
 
@@ -22,7 +23,7 @@ final as (
         signup_at,
         updated_at,
         extracted_at
-    from base
+    from versions
     where is_current_version
 
 )
