@@ -2,6 +2,11 @@
     installed here, so this is the same recipe: cast to string, nulls to a sentinel,
     join with '-', then dbt.hash (md5 hex on every adapter). -#}
 {% macro surrogate_key(field_list) -%}
+    {{ dbt.hash(surrogate_key_text(field_list)) }}
+{%- endmacro %}
+
+{#- The text surrogate_key and row_fingerprint hash. -#}
+{% macro surrogate_key_text(field_list) -%}
     {%- if field_list is string -%}{%- set field_list = [field_list] -%}{%- endif -%}
     {%- set parts = [] -%}
     {%- for field in field_list -%}
@@ -9,5 +14,21 @@
         {%- do parts.append("coalesce(" ~ text ~ ", '_dbt_null_')") -%}
         {%- if not loop.last %}{% do parts.append("'-'") %}{% endif -%}
     {%- endfor -%}
-    {{ dbt.hash(dbt.concat(parts)) }}
+    {{ dbt.concat(parts) }}
+{%- endmacro %}
+
+{#- Identity of a raw row, only ever compared within one warehouse (duplicate checks, skipping
+    rows already loaded), so each engine may use its cheapest exact-enough form: on DuckDB the
+    md5 as a 128-bit number, which sorts and joins about twice as fast as 32 hex characters
+    over tens of millions of rows; elsewhere the md5 hex of surrogate_key. -#}
+{% macro row_fingerprint(field_list) -%}
+    {{ return(adapter.dispatch('row_fingerprint', 'loyalty')(field_list)) }}
+{%- endmacro %}
+
+{% macro default__row_fingerprint(field_list) -%}
+    {{ surrogate_key(field_list) }}
+{%- endmacro %}
+
+{% macro duckdb__row_fingerprint(field_list) -%}
+    md5_number({{ surrogate_key_text(field_list) }})
 {%- endmacro %}

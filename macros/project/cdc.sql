@@ -17,14 +17,14 @@
 {% macro cdc_typed_columns(raw_columns) %}
         {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
         {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
-        {{ surrogate_key(raw_columns) }} as row_fingerprint,
+        {{ row_fingerprint(raw_columns) }} as row_fingerprint,
         {{ raw_passthrough(raw_columns) }}
 {%- endmacro %}
 
 {#- A second (third...) copy of an identical raw row in the batch: an exact duplicate.
     Identical rows share their export, so they always arrive in the same batch. -#}
 {% macro cdc_is_duplicate() %}
-    row_number() over (partition by row_fingerprint order by extracted_at) > 1
+    row_number() over (partition by row_fingerprint) > 1
 {%- endmacro %}
 
 {#- Rows of the batch this model does not hold yet (the lookback re-reads some exports). -#}

@@ -2,7 +2,7 @@
 -- The ledger adds the member version and the running balance on top of this.
 with
 
-transactions as (
+transactions as {{ inline_cte() }} (
 
     select * from {{ ref('stg_loyalty__transactions') }}
 

@@ -13,28 +13,24 @@
 -- everyone else's rows stay as they are. Cost follows the members touched, not history.
 with
 
-all_movements as (
+all_movements as {{ inline_cte() }} (
 
     select * from {{ ref('int_points_movements') }}
 
 ),
 
--- members whose ledger this run (re)builds: everyone on a full refresh
-changed_members as (
-
-    select distinct all_movements.member_id
-    from all_movements
-    {% if is_incremental() %}
-        where all_movements.extracted_at > {{ incremental_threshold() }}
-    {% endif %}
-
-),
-
+-- the members whose ledger this run (re)builds: everyone on a full refresh
 movements as (
 
     select all_movements.*
     from all_movements
-    inner join changed_members on all_movements.member_id = changed_members.member_id
+    {% if is_incremental() %}
+        where all_movements.member_id in (
+            select changed.member_id
+            from all_movements as changed
+            where changed.extracted_at > {{ incremental_threshold() }}
+        )
+    {% endif %}
 
 ),
 

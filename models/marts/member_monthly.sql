@@ -25,7 +25,7 @@ calendar as (
 
 ),
 
-ledger as (
+ledger as {{ inline_cte() }} (
 
     select * from {{ ref('fct_points_ledger') }}
 
@@ -100,17 +100,37 @@ member_months as (
 
 ),
 
+-- by partner first, so counting distinct partners is a plain count (a distinct aggregate over
+-- every purchase would copy them all into memory first)
+partner_purchases as (
+
+    select
+        member_id,
+        partner_sk,
+        cast({{ dbt.date_trunc('month', 'purchase_date') }} as date) as month_start,
+        count(*) as purchases,
+        sum(amount_brl) as amount_brl,
+        sum(case when campaign_id is not null then 1 else 0 end) as campaign_purchases,
+        max(purchased_at) as last_purchase_at
+    from transactions
+    {% if is_incremental() %}
+        where transactions.member_id in (select changed_members.member_id from changed_members)
+    {% endif %}
+    group by 1, 2, 3
+
+),
+
 purchases as (
 
     select
         member_id,
-        cast({{ dbt.date_trunc('month', 'purchase_date') }} as date) as month_start,
-        count(*) as purchases,
+        month_start,
+        sum(purchases) as purchases,
         sum(amount_brl) as amount_brl,
-        count(distinct partner_sk) as distinct_partners,
-        sum(case when campaign_id is not null then 1 else 0 end) as campaign_purchases,
-        max(purchased_at) as last_purchase_at
-    from transactions
+        count(*) as distinct_partners,
+        sum(campaign_purchases) as campaign_purchases,
+        max(last_purchase_at) as last_purchase_at
+    from partner_purchases
     group by 1, 2
 
 ),
@@ -127,6 +147,9 @@ points as (
         sum(points) as net_points,
         max(case when movement_type = 'redeem' then event_at end) as last_redemption_at
     from ledger
+    {% if is_incremental() %}
+        where ledger.member_id in (select changed_members.member_id from changed_members)
+    {% endif %}
     group by 1, 2
 
 ),
@@ -210,6 +233,22 @@ final as (
             order by month_start
             rows between unbounded preceding and current row
         ) as bigint) as balance_at_month_end,
+        -- running totals the ML features read instead of re-scanning every earlier month
+        cast(sum(purchases) over (
+            partition by member_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as bigint) as purchases_to_date,
+        max(last_purchase_at) over (
+            partition by member_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as last_purchase_to_date_at,
+        max(last_redemption_at) over (
+            partition by member_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as last_redemption_to_date_at,
         purchases > 0 as is_active,
         loaded_through
     from with_version

@@ -8,13 +8,27 @@
 }}
 
 -- One row per member per monthly cutoff. Every feature uses only what happened strictly before
--- the cutoff (months before it in member_monthly, the member version in force at it); labels
--- look at the 90 days from the cutoff on and stay null until that window is complete.
+-- the cutoff; labels look at the 90 days from the cutoff on and stay null until that window is
+-- complete. member_monthly is dense (every month from enrolment), so the features of cutoff c
+-- are window aggregates over the member's rows up to the month before c: one sort of the
+-- member-months instead of joining every cutoff to every earlier month or purchase.
 -- Incremental: a new day only changes the cutoffs whose label window is still open (and adds
--- one at a month start), so a run rebuilds the last var features_recompute_months cutoffs.
+-- one at a month start), so a run rebuilds the last var features_recompute_months cutoffs,
+-- reading the 12 months before them for the trailing windows.
+{%- set by_member = 'partition by member_months.member_id order by member_months.month_start' %}
+{%- set last_3m = 'over (' ~ by_member ~ ' rows between 2 preceding and current row)' %}
+{%- set last_6m = 'over (' ~ by_member ~ ' rows between 5 preceding and current row)' %}
+{%- set months_4_to_6 = 'over (' ~ by_member ~ ' rows between 5 preceding and 3 preceding)' %}
+{%- set last_12m = 'over (' ~ by_member ~ ' rows between 11 preceding and current row)' %}
+{%- set to_date = 'over (' ~ by_member ~ ' rows between unbounded preceding and current row)' %}
+{%- set ahead = 'over (' ~ by_member ~ ')' %}
+{%- set month_of_purchase = 'cast(' ~ dbt.date_trunc('month', 'transactions.purchase_date') ~ ' as date)' %}
+{%- set window_end_2 = 'cast(' ~ dbt.dateadd('day', 90, dbt.dateadd('month', -2, month_of_purchase)) ~ ' as date)' %}
+{%- set window_end_3 = 'cast(' ~ dbt.dateadd('day', 90, dbt.dateadd('month', -3, month_of_purchase)) ~ ' as date)' %}
+
 with
 
-monthly as (
+monthly as {{ inline_cte() }} (
 
     select * from {{ ref('member_monthly') }}
 
@@ -26,7 +40,7 @@ members as (
 
 ),
 
-transactions as (
+transactions as {{ inline_cte() }} (
 
     select * from {{ ref('fct_transactions') }}
 
@@ -40,141 +54,213 @@ data_end as (
 
 ),
 
-cutoffs as (
+-- the first cutoff this run builds and the first month its trailing windows read
+run_window as (
 
-    select distinct cast({{ dbt.dateadd('month', 1, 'month_start') }} as date) as cutoff_date
-    from monthly
     {% if is_incremental() %}
-        where
-            cast({{ dbt.dateadd('month', 1, 'month_start') }} as date)
-            >= (
-                select
-                    cast(
-                        {{ dbt.dateadd('month', -1 * var('features_recompute_months'),
-                                       'max(built.cutoff_date)') }} as date
-                    )
-                from {{ this }} as built
-            )
+        select
+            cast({{ dbt.dateadd('month', -1 * var('features_recompute_months'),
+                               'max(built.cutoff_date)') }} as date) as first_cutoff,
+            cast({{ dbt.dateadd('month', -1 * var('features_recompute_months') - 12,
+                               'max(built.cutoff_date)') }} as date) as first_month
+        from {{ this }} as built
+    {% else %}
+        select
+            cast(min(month_start) as date) as first_cutoff,
+            cast({{ dbt.dateadd('month', -12, 'min(month_start)') }} as date) as first_month
+        from monthly
     {% endif %}
 
 ),
 
-member_cutoffs as (
+-- a member's row for month m carries the features of cutoff m + 1 month
+member_months as (
+
+    select
+        monthly.*,
+        cast({{ dbt.dateadd('month', 1, 'monthly.month_start') }} as date) as cutoff_date
+    from monthly
+    cross join run_window
+    where monthly.month_start >= run_window.first_month
+
+),
+
+-- partners a member bought from, by month: partner p counts for the 12-month window of every
+-- row from its month m up to (not including) m + 12 months or p's next month, whichever is
+-- first; the running sum of +1/-1 at those bounds is the number of distinct partners
+partner_months as (
+
+    select distinct
+        transactions.member_id,
+        transactions.partner_sk,
+        cast({{ dbt.date_trunc('month', 'transactions.purchase_date') }} as date) as month_start
+    from transactions
+    cross join run_window
+    where transactions.purchase_date >= run_window.first_month
+
+),
+
+partner_spans as (
+
+    select
+        member_id,
+        month_start,
+        least(
+            cast({{ dbt.dateadd('month', 12, 'month_start') }} as date),
+            coalesce(
+                lead(month_start) over (partition by member_id, partner_sk order by month_start),
+                cast({{ dbt.dateadd('month', 12, 'month_start') }} as date)
+            )
+        ) as span_end
+    from partner_months
+
+),
+
+-- a purchase before a member's first row counts from that row on (or not at all once over)
+member_first_months as (
 
     select
         members.member_id,
         members.signup_at,
-        cutoffs.cutoff_date
+        greatest(
+            cast({{ dbt.date_trunc('month', 'members.signup_at') }} as date),
+            run_window.first_month
+        ) as first_month
     from members
-    cross join cutoffs
-    where
-        members.is_current
-        and members.member_id != -1
-        and members.signup_at < cast(cutoffs.cutoff_date as timestamp)
+    cross join run_window
+    where members.is_current
 
 ),
 
--- months before the cutoff, with how many months back each one is (1 = the month just before)
-history as (
+span_bounds as (
+
+    select 1 as partner_change
+    union all
+    select -1 as partner_change
+
+),
+
+partner_changes as (
 
     select
-        member_cutoffs.member_id,
-        member_cutoffs.cutoff_date,
-        monthly.*,
-        {{ dbt.datediff('monthly.month_start', 'member_cutoffs.cutoff_date', 'month') }}
-            as months_back
-    from member_cutoffs
-    inner join monthly
-        on
-            member_cutoffs.member_id = monthly.member_id
-            and member_cutoffs.cutoff_date > monthly.month_start
+        partner_spans.member_id,
+        span_bounds.partner_change,
+        greatest(
+            case
+                when span_bounds.partner_change = 1 then partner_spans.month_start
+                else partner_spans.span_end
+            end,
+            member_first_months.first_month
+        ) as month_start
+    from partner_spans
+    cross join span_bounds
+    inner join member_first_months on partner_spans.member_id = member_first_months.member_id
+
+),
+
+monthly_partner_changes as (
+
+    select
+        member_id,
+        month_start,
+        sum(partner_change) as partner_change
+    from partner_changes
+    group by 1, 2
+
+),
+
+-- Labels of cutoff c count purchases in [c, c + 90 days): all of months c and c + 1, and of
+-- months c + 2 and c + 3 the days before c + 90. So per member and month, the purchases early
+-- enough for the cutoff two and three months back; the window pass then reads months ahead.
+label_months as (
+
+    select
+        transactions.member_id,
+        {{ month_of_purchase }} as month_start,
+        count(*) as purchases,
+        sum(transactions.points_earned) as points_earned,
+        sum(case when transactions.purchase_date < {{ window_end_2 }} then 1 else 0 end)
+            as purchases_in_window_2,
+        sum(case when transactions.purchase_date < {{ window_end_2 }} then transactions.points_earned else 0 end)
+            as points_in_window_2,
+        sum(case when transactions.purchase_date < {{ window_end_3 }} then 1 else 0 end)
+            as purchases_in_window_3,
+        sum(case when transactions.purchase_date < {{ window_end_3 }} then transactions.points_earned else 0 end)
+            as points_in_window_3
+    from transactions
+    cross join run_window
+    where transactions.purchase_date >= run_window.first_cutoff
+    group by 1, 2
 
 ),
 
 history_features as (
 
     select
-        member_id,
-        cutoff_date,
-        max(last_purchase_at) as last_purchase_at,
-        max(last_redemption_at) as last_redemption_at,
-        sum(purchases) as purchases_lifetime,
-        count(*) as months_observed,
-        sum(case when months_back = 1 then purchases else 0 end) as purchases_last_month,
-        sum(case when months_back <= 3 then purchases else 0 end) as purchases_3m,
-        sum(case when months_back between 4 and 6 then purchases else 0 end) as purchases_prev_3m,
-        sum(case when months_back <= 6 then purchases else 0 end) as purchases_6m,
-        sum(case when months_back <= 12 then purchases else 0 end) as purchases_12m,
-        sum(case when months_back <= 6 and purchases > 0 then 1 else 0 end) as active_months_6m,
-        sum(case when months_back <= 3 then amount_brl else 0 end) as amount_3m,
-        sum(case when months_back <= 12 then amount_brl else 0 end) as amount_12m,
-        sum(case when months_back <= 3 then points_earned else 0 end) as points_earned_3m,
-        sum(case when months_back <= 12 then points_earned else 0 end) as points_earned_12m,
-        sum(case when months_back <= 12 then points_redeemed else 0 end) as points_redeemed_12m,
-        sum(case when months_back <= 12 then points_expired else 0 end) as points_expired_12m,
-        sum(case when months_back <= 12 then points_reversed else 0 end) as points_reversed_12m,
-        sum(case when months_back <= 12 then campaign_purchases else 0 end)
-            as campaign_purchases_12m,
-        max(case when months_back = 1 then balance_at_month_end end) as points_balance,
-        max(case when months_back = 1 then distinct_partners end) as partners_last_month,
-        max(case when months_back = 1 then tier_at_month_end end) as tier,
-        max(case when months_back = 1 then status_at_month_end end) as status,
-        max(case when months_back = 1 then member_sk end) as member_sk
-    from history
-    group by 1, 2
-
-),
-
--- partner diversity needs distinct partners over the window, not a sum of monthly counts
-partner_diversity as (
-
-    select
-        member_cutoffs.member_id,
-        member_cutoffs.cutoff_date,
-        count(distinct transactions.partner_sk) as distinct_partners_12m
-    from member_cutoffs
-    inner join transactions
+        member_months.member_id,
+        member_months.cutoff_date,
+        member_months.member_sk,
+        member_months.last_purchase_to_date_at as last_purchase_at,
+        member_months.last_redemption_to_date_at as last_redemption_at,
+        member_months.purchases_to_date as purchases_lifetime,
+        member_months.months_since_signup + 1 as months_observed,
+        member_months.purchases as purchases_last_month,
+        sum(member_months.purchases) {{ last_3m }} as purchases_3m,
+        coalesce(sum(member_months.purchases) {{ months_4_to_6 }}, 0) as purchases_prev_3m,
+        sum(member_months.purchases) {{ last_6m }} as purchases_6m,
+        sum(member_months.purchases) {{ last_12m }} as purchases_12m,
+        sum(case when member_months.purchases > 0 then 1 else 0 end) {{ last_6m }}
+            as active_months_6m,
+        sum(member_months.amount_brl) {{ last_3m }} as amount_3m,
+        sum(member_months.amount_brl) {{ last_12m }} as amount_12m,
+        sum(member_months.points_earned) {{ last_3m }} as points_earned_3m,
+        sum(member_months.points_earned) {{ last_12m }} as points_earned_12m,
+        sum(member_months.points_redeemed) {{ last_12m }} as points_redeemed_12m,
+        sum(member_months.points_expired) {{ last_12m }} as points_expired_12m,
+        sum(member_months.points_reversed) {{ last_12m }} as points_reversed_12m,
+        sum(member_months.campaign_purchases) {{ last_12m }} as campaign_purchases_12m,
+        sum(coalesce(monthly_partner_changes.partner_change, 0)) {{ to_date }} as distinct_partners_12m,
+        member_months.balance_at_month_end as points_balance,
+        member_months.distinct_partners as partners_last_month,
+        member_months.tier_at_month_end as tier,
+        member_months.status_at_month_end as status,
+        -- the row of month m is cutoff m + 1: its label months are one to four rows ahead
+        coalesce(lead(label_months.purchases, 1) {{ ahead }}, 0)
+        + coalesce(lead(label_months.purchases, 2) {{ ahead }}, 0)
+        + coalesce(lead(label_months.purchases_in_window_2, 3) {{ ahead }}, 0)
+        + coalesce(lead(label_months.purchases_in_window_3, 4) {{ ahead }}, 0)
+            as purchases_next_90d,
+        coalesce(lead(label_months.points_earned, 1) {{ ahead }}, 0)
+        + coalesce(lead(label_months.points_earned, 2) {{ ahead }}, 0)
+        + coalesce(lead(label_months.points_in_window_2, 3) {{ ahead }}, 0)
+        + coalesce(lead(label_months.points_in_window_3, 4) {{ ahead }}, 0)
+            as points_next_90d
+    from member_months
+    left join monthly_partner_changes
         on
-            member_cutoffs.member_id = transactions.member_id
-            and member_cutoffs.cutoff_date > transactions.purchase_date
-            and transactions.purchase_date
-            >= cast({{ dbt.dateadd('month', -12, 'member_cutoffs.cutoff_date') }} as date)
-    group by 1, 2
-
-),
-
-labels as (
-
-    select
-        member_cutoffs.member_id,
-        member_cutoffs.cutoff_date,
-        count(transactions.transaction_id) as purchases_next_90d,
-        coalesce(sum(transactions.points_earned), 0) as points_next_90d
-    from member_cutoffs
-    left join transactions
+            member_months.member_id = monthly_partner_changes.member_id
+            and member_months.month_start = monthly_partner_changes.month_start
+    left join label_months
         on
-            member_cutoffs.member_id = transactions.member_id
-            and member_cutoffs.cutoff_date <= transactions.purchase_date
-            and transactions.purchase_date
-            < cast({{ dbt.dateadd('day', 90, 'member_cutoffs.cutoff_date') }} as date)
-    group by 1, 2
+            member_months.member_id = label_months.member_id
+            and member_months.month_start = label_months.month_start
 
 ),
 
 joined as (
 
     select
-        member_cutoffs.member_id,
-        member_cutoffs.cutoff_date,
+        history_features.member_id,
+        history_features.cutoff_date,
         history_features.member_sk,
         cast(
-            {{ dbt.dateadd('day', 90, 'member_cutoffs.cutoff_date') }} as date
+            {{ dbt.dateadd('day', 90, 'history_features.cutoff_date') }} as date
         ) <= data_end.data_through as is_label_complete,
-        {{ dbt.datediff('member_cutoffs.signup_at', 'member_cutoffs.cutoff_date', 'day') }}
+        {{ dbt.datediff('member_first_months.signup_at', 'history_features.cutoff_date', 'day') }}
             as tenure_days,
-        {{ dbt.datediff('history_features.last_purchase_at', 'member_cutoffs.cutoff_date', 'day') }}
+        {{ dbt.datediff('history_features.last_purchase_at', 'history_features.cutoff_date', 'day') }}
             as recency_days,
-        {{ dbt.datediff('history_features.last_redemption_at', 'member_cutoffs.cutoff_date', 'day') }}
+        {{ dbt.datediff('history_features.last_redemption_at', 'history_features.cutoff_date', 'day') }}
             as days_since_last_redemption,
         history_features.purchases_lifetime,
         history_features.months_observed,
@@ -194,29 +280,20 @@ joined as (
         history_features.campaign_purchases_12m,
         history_features.points_balance,
         history_features.partners_last_month,
-        coalesce(partner_diversity.distinct_partners_12m, 0) as distinct_partners_12m,
+        history_features.distinct_partners_12m,
         history_features.tier,
         history_features.status,
         members.state,
         members.region,
         members.birth_year,
-        labels.purchases_next_90d,
-        labels.points_next_90d
-    from member_cutoffs
+        history_features.purchases_next_90d,
+        history_features.points_next_90d
+    from history_features
     cross join data_end
-    inner join history_features
-        on
-            member_cutoffs.member_id = history_features.member_id
-            and member_cutoffs.cutoff_date = history_features.cutoff_date
+    cross join run_window
+    inner join member_first_months on history_features.member_id = member_first_months.member_id
     left join members on history_features.member_sk = members.member_sk
-    left join partner_diversity
-        on
-            member_cutoffs.member_id = partner_diversity.member_id
-            and member_cutoffs.cutoff_date = partner_diversity.cutoff_date
-    left join labels
-        on
-            member_cutoffs.member_id = labels.member_id
-            and member_cutoffs.cutoff_date = labels.cutoff_date
+    where history_features.cutoff_date >= run_window.first_cutoff
 
 ),
 

@@ -1,4 +1,5 @@
 -- surrogate_key: deterministic md5 hex, nulls replaced by a sentinel, order matters.
+-- row_fingerprint: the same identity (whatever its type on the adapter), never null.
 with cases as (
     select 1 as id, '1' as a, cast(null as {{ dbt.type_string() }}) as b
     union all select 2, '1', cast(null as {{ dbt.type_string() }})
@@ -7,7 +8,10 @@ with cases as (
 ),
 
 keyed as (
-    select id, {{ loyalty.surrogate_key(['a', 'b']) }} as k
+    select
+        id,
+        {{ loyalty.surrogate_key(['a', 'b']) }} as k,
+        {{ loyalty.row_fingerprint(['a', 'b']) }} as fingerprint
     from cases
 ),
 
@@ -30,6 +34,16 @@ checks as (
     union all select
         'single column and integer input',
         {{ loyalty.surrogate_key(['1']) }} = {{ loyalty.surrogate_key("'1'") }}
+    union all select
+        'fingerprint: same input, same value; order and nulls matter',
+        (select fingerprint from keyed where id = 1) = (select fingerprint from keyed where id = 2)
+        and (select fingerprint from keyed where id = 1)
+        <> (select fingerprint from keyed where id = 3)
+        and (select fingerprint from keyed where id = 1)
+        <> (select fingerprint from keyed where id = 4)
+    union all select
+        'fingerprint never null',
+        (select count(fingerprint) from keyed) = 4
 )
 
 select *
