@@ -69,10 +69,13 @@ docs: $(STAMP) warehouse-dir
 docs-serve: docs
 
 ## bench: the warehouse at BENCH_SIZES members (generator, full refresh vs raw DuckDB,
-## one incremental day), then the ML models (training time and RSS, scoring vs bare predict)
+## one incremental day and equivalence, raw loads, pandas baseline), then the ML models
+## (training time and RSS, scoring vs bare predict). BENCH_ARGS="--workdir DIR --reuse" keeps
+## the generated lakes and reuses them on the next run.
 BENCH_SIZES ?= 10000 100000 1000000
+BENCH_ARGS ?=
 bench: run
-	$(BIN)/python -m ml.bench_scale --sizes $(BENCH_SIZES)
+	$(BIN)/python -m ml.bench_scale --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 	$(BIN)/python -m ml.bench
 
 clean:

@@ -7,8 +7,13 @@ For each size (members; about 50 purchases per member over two years):
 - raw DuckDB: the same compiled SQL of every model, run in dependency order straight from
   Python on a fresh DuckDB file: the engine's own time, and the dbt / raw ratio;
 - incremental: the same lake loaded through the day before its last export, then one
-  incremental run for the last day: incremental / full ratio.
+  incremental run for the last day: incremental / full ratio; then every table of the two
+  warehouses compared (`except all` both ways): the equivalence test at this size;
+- raw load (sizes whose purchases fit `--seed-max-rows`): `dbt seed` vs the lake path vs
+  DuckDB's own read at the same row count (ml.bench_load);
+- pandas baseline (ml.bench_pandas) under an address-space cap, checked against the warehouse.
 Results: bench_results/scale.json and scale.md (git-ignored), with the machine's cores and RAM.
+`--workdir DIR --reuse` keeps the lakes and skips generating a size whose lake is there.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,42 +29,18 @@ from pathlib import Path
 
 import duckdb
 
+from ml.bench_load import compare_loads
+from ml.bench_markdown import markdown
+from ml.bench_process import dbt_env, memory_limit, run_process
 from ml.config import PROJECT_ROOT
 
 DBT = str(Path(sys.executable).with_name("dbt"))
-
-
-def _run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process (reaped with wait4 for its rusage)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    output = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{output[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024
-
-
-def _memory_limit() -> str:
-    """DuckDB's memory limit for both the dbt run and the raw run (env overrides)."""
-    return os.environ.get("LOYALTY_DUCKDB_MEMORY_LIMIT", "4GB")
-
-
-def _dbt_env(db: Path, target: Path, lake: Path, threads: int) -> dict:
-    return {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
-        "LOYALTY_DUCKDB_PATH": str(db),
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(target / "logs"),
-        "LOYALTY_LAKE": str(lake),
-        "LOYALTY_DUCKDB_THREADS": str(threads),
-        "LOYALTY_DUCKDB_MEMORY_LIMIT": _memory_limit(),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+# schemas whose tables the equivalence check compares; the churn mart reads ML scores, which
+# neither warehouse of the benchmark has
+COMPARED_SCHEMAS = ("main_staging", "main_marts", "main_ml")
+NOT_COMPARED = {"mart_member_churn_risk"}
+# when a row was built is bookkeeping, not data: it differs between the two histories by design
+BOOKKEEPING = {"loaded_through"}
 
 
 def _raw_duckdb(manifest: dict, db: Path, threads: int) -> float:
@@ -79,7 +59,8 @@ def _raw_duckdb(manifest: dict, db: Path, threads: int) -> float:
     for uid in sorted(nodes):
         visit(uid)
     # the same resources dbt's profile gives DuckDB, or the comparison means nothing
-    con = duckdb.connect(str(db), config={"threads": threads, "memory_limit": _memory_limit()})
+    config = {"threads": threads, "memory_limit": memory_limit(), "preserve_insertion_order": False}
+    con = duckdb.connect(str(db), config=config)
     start = time.perf_counter()
     for uid in order:
         node = nodes[uid]
@@ -95,65 +76,149 @@ def _raw_duckdb(manifest: dict, db: Path, threads: int) -> float:
     return seconds
 
 
-def bench_size(members: int, workdir: Path, threads: int) -> dict:
+def _generate(members: int, workdir: Path, reuse: bool) -> dict:
+    """Generator figures: measured now, or read back when --reuse finds this size's lake."""
+    lake, meta, saved = workdir / "lake", workdir / "meta", workdir / "generator.json"
+    if reuse and saved.exists() and (meta / "manifest.json").exists():
+        return json.loads(saved.read_text())
+    shutil.rmtree(lake, ignore_errors=True)
+    gen_s, gen_rss = run_process(
+        [sys.executable, "-m", "ml.datagen", "--members", str(members), "--no-seeds",
+         "--out-lake", str(lake), "--out-meta", str(meta)]
+    )  # fmt: skip
+    manifest = json.loads((meta / "manifest.json").read_text())
+    raw_rows = sum(t["rows"] for t in manifest["tables"].values())
+    figures = {"seconds": gen_s, "rows_per_s": raw_rows / gen_s, "peak_rss_mb": gen_rss}
+    saved.write_text(json.dumps(figures))
+    return figures
+
+
+def compare_warehouses(left: Path, right: Path) -> dict[str, int]:
+    """Rows of each table in one warehouse and not the other (`except all`, both ways)."""
+    differences = {}
+    with duckdb.connect(str(left), read_only=True) as con:
+        con.execute(f"attach '{right}' as other (read_only)")
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables where "
+            "table_catalog = current_database() and table_type = 'BASE TABLE' and "
+            f"table_schema in {COMPARED_SCHEMAS} order by 1, 2"
+        ).fetchall()
+        for schema, table in tables:
+            if table in NOT_COMPARED:
+                continue
+            columns = ", ".join(
+                f'"{c}"'
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_catalog "
+                    "= current_database() and table_schema = ? and table_name = ? "
+                    "order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+                if c not in BOOKKEEPING
+            )
+            mine = f'(select {columns} from "{schema}"."{table}")'
+            theirs = f'(select {columns} from other."{schema}"."{table}")'
+            count = con.execute(
+                f"select (select count(*) from (select * from {mine} except all "
+                f"select * from {theirs})) + (select count(*) from (select * from {theirs} "
+                f"except all select * from {mine}))"
+            ).fetchall()[0][0]
+            differences[f"{schema}.{table}"] = count
+    return differences
+
+
+def pandas_baseline(lake: Path, workdir: Path, warehouse: Path) -> dict:
+    """The pandas pipeline in its own process, capped at 3/4 of RAM, checked against the
+    warehouse's fct_transactions."""
+    out = workdir / "pandas.json"
+    cap = int(_memory_gb() * 0.75 * 1024**3)
+    cmd = [sys.executable, "-m", "ml.bench_pandas", str(lake), str(out), str(cap)]
+    seconds, rss = run_process(cmd)
+    result = json.loads(out.read_text())
+    result.update(wall_seconds=seconds, peak_rss_mb=rss)
+    if result["fits"]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            facts = con.execute("select count(*) from main_marts.fct_transactions").fetchall()
+        result["matches_fct_transactions"] = result["transactions"] == facts[0][0]
+    return result
+
+
+def bench_size(members: int, workdir: Path, threads: int, reuse: bool, seed_max_rows: int) -> dict:
     lake, meta = workdir / "lake", workdir / "meta"
-    gen_s, gen_rss = _run(
-        [
-            sys.executable,
-            "-m",
-            "ml.datagen",
-            "--members",
-            str(members),
-            "--no-seeds",
-            "--out-lake",
-            str(lake),
-            "--out-meta",
-            str(meta),
-        ]
-    )
+    generator = _generate(members, workdir, reuse)
     manifest = json.loads((meta / "manifest.json").read_text())
     raw_rows = sum(t["rows"] for t in manifest["tables"].values())
     purchases = manifest["tables"]["transactions"]["rows"]
-    print(f"{members:,} members: generated {raw_rows:,} raw rows in {gen_s:.1f} s")
+    print(f"{members:,} members: {raw_rows:,} raw rows, generated in {generator['seconds']:.1f} s")
 
     vars_lake = json.dumps({"raw_layer": "lake"})
-    full_env = _dbt_env(workdir / "full.duckdb", workdir / "t_full", lake, threads)
-    _run([DBT, "seed", "-s", "ref_br_national_holidays"], full_env)
-    full_s, full_rss = _run([DBT, "run", "--full-refresh", "--vars", vars_lake], full_env)
+    full_db = workdir / "full.duckdb"
+    full_db.unlink(missing_ok=True)
+    full_env = dbt_env(full_db, workdir / "t_full", lake, threads)
+    run_process([DBT, "seed", "-s", "ref_br_national_holidays"], full_env)
+    full_s, full_rss = run_process([DBT, "run", "--full-refresh", "--vars", vars_lake], full_env)
     print(f"  dbt full refresh {full_s:.1f} s, peak RSS {full_rss:.0f} MB")
 
     compiled = json.loads((workdir / "t_full" / "manifest.json").read_text())
-    shutil.copy(workdir / "full.duckdb", workdir / "raw.duckdb")
+    shutil.copy(full_db, workdir / "raw.duckdb")
     raw_s = _raw_duckdb(compiled, workdir / "raw.duckdb", threads)
+    (workdir / "raw.duckdb").unlink()
     print(f"  same SQL straight on DuckDB {raw_s:.1f} s")
 
+    # +1 day on an ordinary mid-month export (the last export of a lake starts a month, which
+    # gives every member a new month row: measured too, as the catch-up run to the end)
     last = manifest["extract_at"]
-    day_before = f"{_previous_day(last[:10])} {last[11:]}"
-    inc_env = _dbt_env(workdir / "inc.duckdb", workdir / "t_inc", lake, threads)
-    _run([DBT, "seed", "-s", "ref_br_national_holidays"], inc_env)
+    day = f"{_days_before(last[:10], 16)} {last[11:]}"
+    day_before = f"{_days_before(last[:10], 17)} {last[11:]}"
+    inc_db = workdir / "inc.duckdb"
+    inc_db.unlink(missing_ok=True)
+    inc_env = dbt_env(inc_db, workdir / "t_inc", lake, threads)
+    run_process([DBT, "seed", "-s", "ref_br_national_holidays"], inc_env)
     through = lambda ts: json.dumps({"raw_layer": "lake", "raw_extracted_through": ts})  # noqa: E731
-    _run([DBT, "run", "--full-refresh", "--vars", through(day_before)], inc_env)
-    inc_s, _ = _run([DBT, "run", "--vars", through(last)], inc_env)
-    print(f"  one more day incrementally {inc_s:.1f} s")
+    run_process([DBT, "run", "--full-refresh", "--vars", through(day_before)], inc_env)
+    inc_s, inc_rss = run_process([DBT, "run", "--vars", through(day)], inc_env)
+    rest_s, _ = run_process([DBT, "run", "--vars", through(last)], inc_env)
+    differences = compare_warehouses(full_db, inc_db)
+    inc_db.unlink()
+    print(
+        f"  one more day incrementally {inc_s:.1f} s, the last 16 days {rest_s:.1f} s; "
+        f"rows differing from the full refresh {sum(differences.values())}"
+    )
+
+    loads = None
+    if purchases <= seed_max_rows:
+        loads = compare_loads(lake, workdir, seed_max_rows, threads)
+    pandas = pandas_baseline(lake, workdir, full_db)
+    print(f"  pandas baseline: {pandas}")
     return {
         "members": members,
         "raw_rows": raw_rows,
         "purchases": purchases,
-        "generator": {"seconds": gen_s, "rows_per_s": raw_rows / gen_s, "peak_rss_mb": gen_rss},
+        "generator": generator,
         "full_refresh": {
             "seconds": full_s,
             "peak_rss_mb": full_rss,
             "raw_rows_per_s": raw_rows / full_s,
         },
         "raw_duckdb": {"seconds": raw_s, "dbt_over_raw": full_s / raw_s},
-        "incremental_one_day": {"seconds": inc_s, "incremental_over_full": inc_s / full_s},
+        "incremental_one_day": {
+            "day": day,
+            "seconds": inc_s,
+            "peak_rss_mb": inc_rss,
+            "incremental_over_full": inc_s / full_s,
+            "last_16_days_seconds": rest_s,
+            "tables_compared": len(differences),
+            "differing_rows": differences,
+        },
+        "raw_load": loads,
+        "pandas": pandas,
     }
 
 
-def _previous_day(day: str) -> str:
+def _days_before(day: str, days: int) -> str:
     from datetime import date, timedelta
 
-    return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+    return (date.fromisoformat(day) - timedelta(days=days)).isoformat()
 
 
 def _memory_gb() -> float:
@@ -165,6 +230,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the data here")
+    parser.add_argument("--reuse", action="store_true", help="reuse lakes found in --workdir")
+    parser.add_argument(
+        "--seed-max-rows",
+        type=int,
+        default=4_000_000,
+        help="compare raw loads at sizes with at most this many purchases (dbt seed is slow)",
+    )
     args = parser.parse_args()
     results_dir = PROJECT_ROOT / "bench_results"
     results_dir.mkdir(exist_ok=True)
@@ -173,39 +245,19 @@ def main() -> None:
         workdir = args.workdir / str(size) if args.workdir else Path(tempfile.mkdtemp())
         workdir.mkdir(parents=True, exist_ok=True)
         try:
-            results.append(bench_size(size, workdir, args.threads))
+            results.append(bench_size(size, workdir, args.threads, args.reuse, args.seed_max_rows))
         finally:
             if not args.workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
         report = {
             "machine": {"cores": os.cpu_count(), "memory_gb": round(_memory_gb(), 1)},
             "duckdb_threads": args.threads,
+            "duckdb_memory_limit": memory_limit(),
             "sizes": results,
         }
         (results_dir / "scale.json").write_text(json.dumps(report, indent=2) + "\n")
-        (results_dir / "scale.md").write_text(_markdown(report))
-    print(_markdown(report))
-
-
-def _markdown(report: dict) -> str:
-    m = report["machine"]
-    lines = [
-        f"# Scale benchmark ({m['cores']} cores, {m['memory_gb']} GB, DuckDB threads "
-        f"{report['duckdb_threads']})",
-        "",
-        "| members | raw rows | gen s | gen rows/s | gen RSS MB | dbt full s | dbt RSS MB "
-        "| rows/s (build) | raw DuckDB s | dbt/raw | +1 day s | incr/full |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in report["sizes"]:
-        g, f, d, i = r["generator"], r["full_refresh"], r["raw_duckdb"], r["incremental_one_day"]
-        lines.append(
-            f"| {r['members']:,} | {r['raw_rows']:,} | {g['seconds']:.1f} | "
-            f"{g['rows_per_s']:,.0f} | {g['peak_rss_mb']:.0f} | {f['seconds']:.1f} | "
-            f"{f['peak_rss_mb']:.0f} | {f['raw_rows_per_s']:,.0f} | {d['seconds']:.1f} | "
-            f"{d['dbt_over_raw']:.2f} | {i['seconds']:.1f} | {i['incremental_over_full']:.2%} |"
-        )
-    return "\n".join(lines) + "\n"
+        (results_dir / "scale.md").write_text(markdown(report))
+    print(markdown(report))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@
 {#- Raw rows of exports after the last load, minus the lookback (a full refresh reads all). -#}
 {% macro cdc_new_exports() %}
     {%- if is_incremental() %}
-        where {{ safe_cast_timestamp(clean_text('extracted_at')) }} > {{ incremental_threshold() }}
+        {%- set threshold = incremental_threshold() %}
+        where {{ safe_cast_timestamp(clean_text('extracted_at')) }} > {{ threshold }}
+        {{ raw_partitions_since(threshold) }}
     {%- endif %}
 {% endmacro %}
 

@@ -34,10 +34,30 @@
 {% endmacro %}
 
 {#- Rows an incremental run must (re)process: exported after the latest export already loaded,
-    minus a lookback window (var incremental_lookback_days) for exports that land late. -#}
+    minus a lookback window (var incremental_lookback_days) for exports that land late.
+    Read once when the run starts and written into the SQL as a literal: engines prune files,
+    partitions and row groups by constants, not by a subquery on the table being built. -#}
 {% macro incremental_threshold(column='extracted_at') %}
-    (
-        select {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(' ~ column ~ ')') }}
-        from {{ this }}
-    )
+    {%- set since = dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(' ~ column ~ ')') -%}
+    {#- a unit test's `this` is a fixture CTE of the same query: nothing to read beforehand -#}
+    {%- if not execute or '__dbt__cte__' in (this | string) -%}
+        (select {{ since }} from {{ this }})
+    {%- else -%}
+        {%- set value = run_query(
+            'select cast(' ~ since ~ ' as ' ~ dbt.type_string() ~ ') from ' ~ this
+        ).columns[0].values()[0] -%}
+        {%- if value is none -%}
+            cast(null as {{ dbt.type_timestamp() }})
+        {%- else -%}
+            cast('{{ value }}' as {{ dbt.type_timestamp() }})
+        {%- endif -%}
+    {%- endif -%}
+{% endmacro %}
+
+{#- On the lake, the daily partitions an incremental run still has to read (those of the
+    threshold's day on): the engine skips every older file. Seeds have no partitions. -#}
+{% macro raw_partitions_since(threshold) %}
+    {%- if var('raw_layer', 'seeds') == 'lake' -%}
+        and extract_date >= cast({{ threshold }} as date)
+    {%- endif -%}
 {% endmacro %}

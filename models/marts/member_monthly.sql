@@ -185,24 +185,55 @@ joined as (
 
 ),
 
+-- running totals (the balance, and what the ML features read instead of re-scanning earlier
+-- months), taken before the member version is attached so the window sorts narrow rows only
+-- (with the version's strings it ran out of memory at a million members)
+running as (
+
+    select
+        *,
+        cast(sum(net_points) over (
+            partition by member_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as bigint) as balance_at_month_end,
+        cast(sum(purchases) over (
+            partition by member_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as bigint) as purchases_to_date,
+        max(last_purchase_at) over (
+            partition by member_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as last_purchase_to_date_at,
+        max(last_redemption_at) over (
+            partition by member_id
+            order by month_start
+            rows between unbounded preceding and current row
+        ) as last_redemption_to_date_at
+    from joined
+
+),
+
 -- the member version in force at the end of the month
 with_version as (
 
     select
-        joined.*,
+        running.*,
         members.member_sk,
         members.tier,
         members.status,
         loaded.loaded_through
-    from joined
+    from running
     cross join loaded
     left join members
         on
-            joined.member_id = members.member_id
-            and members.valid_from < cast(joined.next_month_start as timestamp)
+            running.member_id = members.member_id
+            and members.valid_from < cast(running.next_month_start as timestamp)
             and (
                 members.valid_to is null
-                or members.valid_to >= cast(joined.next_month_start as timestamp)
+                or members.valid_to >= cast(running.next_month_start as timestamp)
             )
 
 ),
@@ -228,27 +259,10 @@ final as (
         cast(points_redeemed as bigint) as points_redeemed,
         cast(points_expired as bigint) as points_expired,
         cast(net_points as bigint) as net_points,
-        cast(sum(net_points) over (
-            partition by member_id
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as bigint) as balance_at_month_end,
-        -- running totals the ML features read instead of re-scanning every earlier month
-        cast(sum(purchases) over (
-            partition by member_id
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as bigint) as purchases_to_date,
-        max(last_purchase_at) over (
-            partition by member_id
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as last_purchase_to_date_at,
-        max(last_redemption_at) over (
-            partition by member_id
-            order by month_start
-            rows between unbounded preceding and current row
-        ) as last_redemption_to_date_at,
+        balance_at_month_end,
+        purchases_to_date,
+        last_purchase_to_date_at,
+        last_redemption_to_date_at,
         purchases > 0 as is_active,
         loaded_through
     from with_version

@@ -1,0 +1,85 @@
+"""bench_results/scale.md: the scale benchmark's JSON as the tables people read."""
+
+from __future__ import annotations
+
+
+def _build_table(sizes: list[dict]) -> list[str]:
+    lines = [
+        "| members | raw rows | gen s | gen rows/s | gen RSS MB | dbt full s | dbt RSS MB "
+        "| rows/s (build) | raw DuckDB s | dbt/raw | +1 day s | incr/full | +16 days s "
+        "| tables equal |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in sizes:
+        g, f, d, i = r["generator"], r["full_refresh"], r["raw_duckdb"], r["incremental_one_day"]
+        equal = sum(1 for n in i["differing_rows"].values() if n == 0)
+        lines.append(
+            f"| {r['members']:,} | {r['raw_rows']:,} | {g['seconds']:.1f} | "
+            f"{g['rows_per_s']:,.0f} | {g['peak_rss_mb']:.0f} | {f['seconds']:.1f} | "
+            f"{f['peak_rss_mb']:.0f} | {f['raw_rows_per_s']:,.0f} | {d['seconds']:.1f} | "
+            f"{d['dbt_over_raw']:.2f} | {i['seconds']:.1f} | {i['incremental_over_full']:.2%} | "
+            f"{i['last_16_days_seconds']:.1f} | {equal} / {i['tables_compared']} |"
+        )
+    return lines
+
+
+def _load_table(sizes: list[dict]) -> list[str]:
+    lines = [
+        "| members | rows | CSV MB | dbt seed s | seed RSS MB | seed rows/s | lake (dbt) s "
+        "| lake model s | DuckDB read s | seed / lake | lake / DuckDB | lake model / DuckDB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in sizes:
+        x = r["raw_load"]
+        if not x:
+            continue
+        lines.append(
+            f"| {r['members']:,} | {x['rows']:,} | {x['csv_mb']:.0f} | "
+            f"{x['dbt_seed']['seconds']:.1f} | {x['dbt_seed']['peak_rss_mb']:.0f} | "
+            f"{x['dbt_seed']['rows_per_s']:,.0f} | {x['lake_dbt']['seconds']:.1f} | "
+            f"{x['lake_dbt']['model_seconds']:.2f} | {x['duckdb_read']['seconds']:.2f} | "
+            f"{x['seed_over_lake']:.1f} | {x['lake_over_duckdb']:.1f} | "
+            f"{x['lake_model_over_duckdb']:.2f} |"
+        )
+    return lines
+
+
+def _pandas_table(sizes: list[dict]) -> list[str]:
+    lines = [
+        "| members | pandas s | pandas RSS MB | same purchases as the warehouse | dbt full s "
+        "| pandas / dbt |",
+        "|---:|---:|---:|---|---:|---:|",
+    ]
+    for r in sizes:
+        p, full = r["pandas"], r["full_refresh"]["seconds"]
+        if not p["fits"]:
+            lines.append(
+                f"| {r['members']:,} | did not fit | {p['peak_rss_mb']:.0f} | - | {full:.1f} | - |"
+            )
+            continue
+        lines.append(
+            f"| {r['members']:,} | {p['wall_seconds']:.1f} | {p['peak_rss_mb']:.0f} | "
+            f"{p['matches_fct_transactions']} | {full:.1f} | {p['wall_seconds'] / full:.2f} |"
+        )
+    return lines
+
+
+def markdown(report: dict) -> str:
+    m, sizes = report["machine"], report["sizes"]
+    lines = [
+        f"# Scale benchmark ({m['cores']} cores, {m['memory_gb']} GB; DuckDB threads "
+        f"{report['duckdb_threads']}, memory limit {report.get('duckdb_memory_limit', '?')})",
+        "",
+        "## Generator, full refresh, raw engine, one more day, equivalence",
+        "",
+        *_build_table(sizes),
+        "",
+        "## Raw load at the same row count (transactions)",
+        "",
+        *_load_table(sizes),
+        "",
+        "## pandas baseline (raw purchases -> valid current versions -> member x month)",
+        "",
+        *_pandas_table(sizes),
+    ]
+    return "\n".join(lines) + "\n"
