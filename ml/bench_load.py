@@ -91,6 +91,8 @@ def compare_loads(lake: Path, workdir: Path, max_rows: int, threads: int) -> dic
             [[str(p) for p in files]],
         )
         duckdb_s = time.perf_counter() - start
+    for scratch in ("load.duckdb", "load_raw.duckdb"):
+        (workdir / scratch).unlink(missing_ok=True)
     return {
         "rows": rows,
         "csv_mb": csv.stat().st_size / 1024**2,

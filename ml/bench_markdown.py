@@ -5,16 +5,18 @@ from __future__ import annotations
 
 def _build_table(sizes: list[dict]) -> list[str]:
     lines = [
-        "| members | raw rows | gen s | gen rows/s | gen RSS MB | dbt full s | dbt RSS MB "
+        "| members | DuckDB memory | raw rows | gen s | gen rows/s | gen RSS MB | dbt full s "
+        "| dbt RSS MB "
         "| rows/s (build) | raw DuckDB s | dbt/raw | +1 day s | incr/full | +16 days s "
         "| tables equal |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in sizes:
         g, f, d, i = r["generator"], r["full_refresh"], r["raw_duckdb"], r["incremental_one_day"]
         equal = sum(1 for n in i["differing_rows"].values() if n == 0)
         lines.append(
-            f"| {r['members']:,} | {r['raw_rows']:,} | {g['seconds']:.1f} | "
+            f"| {r['members']:,} | {r.get('duckdb_memory_limit', '?')} | {r['raw_rows']:,} | "
+            f"{g['seconds']:.1f} | "
             f"{g['rows_per_s']:,.0f} | {g['peak_rss_mb']:.0f} | {f['seconds']:.1f} | "
             f"{f['peak_rss_mb']:.0f} | {f['raw_rows_per_s']:,.0f} | {d['seconds']:.1f} | "
             f"{d['dbt_over_raw']:.2f} | {i['seconds']:.1f} | {i['incremental_over_full']:.2%} | "
@@ -47,19 +49,23 @@ def _load_table(sizes: list[dict]) -> list[str]:
 def _pandas_table(sizes: list[dict]) -> list[str]:
     lines = [
         "| members | pandas s | pandas RSS MB | same purchases as the warehouse | dbt full s "
-        "| pandas / dbt |",
-        "|---:|---:|---:|---|---:|---:|",
+        "| pandas / dbt full | dbt, same models s | pandas / same models |",
+        "|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for r in sizes:
         p, full = r["pandas"], r["full_refresh"]["seconds"]
         if not p["fits"]:
             lines.append(
-                f"| {r['members']:,} | did not fit | {p['peak_rss_mb']:.0f} | - | {full:.1f} | - |"
+                f"| {r['members']:,} | did not fit | {p['peak_rss_mb']:.0f} | - | {full:.1f} "
+                "| - | - | - |"
             )
             continue
+        same = p.get("dbt_same_path_seconds")
+        same_cells = f"{same:.1f} | {p['wall_seconds'] / same:.2f}" if same else "- | -"
         lines.append(
             f"| {r['members']:,} | {p['wall_seconds']:.1f} | {p['peak_rss_mb']:.0f} | "
-            f"{p['matches_fct_transactions']} | {full:.1f} | {p['wall_seconds'] / full:.2f} |"
+            f"{p['matches_fct_transactions']} | {full:.1f} | {p['wall_seconds'] / full:.2f} | "
+            f"{same_cells} |"
         )
     return lines
 
@@ -68,7 +74,7 @@ def markdown(report: dict) -> str:
     m, sizes = report["machine"], report["sizes"]
     lines = [
         f"# Scale benchmark ({m['cores']} cores, {m['memory_gb']} GB; DuckDB threads "
-        f"{report['duckdb_threads']}, memory limit {report.get('duckdb_memory_limit', '?')})",
+        f"{report['duckdb_threads']})",
         "",
         "## Generator, full refresh, raw engine, one more day, equivalence",
         "",

@@ -5,26 +5,45 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 from ml.config import PROJECT_ROOT
 
 
+def _high_water_mb(pid: int) -> float:
+    """VmHWM of a live process: its own peak RSS since exec."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def run_process(
     cmd: list[str], env: dict | None = None, cwd: Path = PROJECT_ROOT
 ) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process (reaped with wait4 for its rusage)."""
+    """Wall seconds and peak RSS (MB) of one child process.
+
+    The peak is the child's VmHWM, sampled while it runs: rusage's ru_maxrss of a child starts
+    from the parent's RSS at fork, so after the benchmark itself has held a big DuckDB result
+    every child would report at least that much.
+    """
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    output = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{output[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    peak = 0.0
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        while proc.poll() is None:
+            peak = max(peak, _high_water_mb(proc.pid))
+            time.sleep(0.05)
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            log.seek(0)
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{log.read()[-3000:]}")
+    return seconds, peak
 
 
 def memory_limit() -> str:

@@ -24,7 +24,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
@@ -43,37 +42,13 @@ NOT_COMPARED = {"mart_member_churn_risk"}
 BOOKKEEPING = {"loaded_through"}
 
 
-def _raw_duckdb(manifest: dict, db: Path, threads: int) -> float:
-    """Every model's compiled SQL, in dbt's order, as plain DuckDB statements."""
-    nodes = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
-    order, seen = [], set()
-
-    def visit(uid: str) -> None:
-        if uid in seen or uid not in nodes:
-            return
-        seen.add(uid)
-        for parent in nodes[uid]["depends_on"]["nodes"]:
-            visit(parent)
-        order.append(uid)
-
-    for uid in sorted(nodes):
-        visit(uid)
-    # the same resources dbt's profile gives DuckDB, or the comparison means nothing
-    config = {"threads": threads, "memory_limit": memory_limit(), "preserve_insertion_order": False}
-    con = duckdb.connect(str(db), config=config)
-    start = time.perf_counter()
-    for uid in order:
-        node = nodes[uid]
-        if node["name"] == "mart_member_churn_risk":
-            continue  # reads the ML scores table, which this database does not have
-        kind = "view" if node["config"]["materialized"] == "view" else "table"
-        relation = f'"{node["schema"]}"."{node["alias"]}"'
-        sql = node["compiled_code"].replace(f'"{node["database"]}".', "")
-        con.execute(f'create schema if not exists "{node["schema"]}"')
-        con.execute(f"create or replace {kind} {relation} as {sql}")
-    seconds = time.perf_counter() - start
-    con.close()
-    return seconds
+def _raw_duckdb(manifest: Path, full_db: Path, workdir: Path, threads: int) -> float:
+    """The same SQL straight on DuckDB (ml.bench_raw), in its own process."""
+    out = workdir / "raw.json"
+    cmd = [sys.executable, "-m", "ml.bench_raw", str(manifest), str(full_db),
+           str(workdir / "raw.duckdb"), str(threads), str(out)]  # fmt: skip
+    run_process(cmd)
+    return json.loads(out.read_text())["seconds"]
 
 
 def _generate(members: int, workdir: Path, reuse: bool) -> dict:
@@ -96,7 +71,8 @@ def _generate(members: int, workdir: Path, reuse: bool) -> dict:
 def compare_warehouses(left: Path, right: Path) -> dict[str, int]:
     """Rows of each table in one warehouse and not the other (`except all`, both ways)."""
     differences = {}
-    with duckdb.connect(str(left), read_only=True) as con:
+    config = {"memory_limit": memory_limit(), "preserve_insertion_order": False}
+    with duckdb.connect(str(left), read_only=True, config=config) as con:
         con.execute(f"attach '{right}' as other (read_only)")
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables where "
@@ -127,9 +103,14 @@ def compare_warehouses(left: Path, right: Path) -> dict[str, int]:
     return differences
 
 
+# the models on the path the pandas baseline covers (raw purchases -> member x month)
+PANDAS_PATH = ("base_loyalty__transactions", "fct_transactions", "member_monthly")
+
+
 def pandas_baseline(lake: Path, workdir: Path, warehouse: Path) -> dict:
     """The pandas pipeline in its own process, capped at 3/4 of RAM, checked against the
-    warehouse's fct_transactions."""
+    warehouse's fct_transactions, and timed beside dbt's time for the same path (models run
+    one at a time, so their execution times add up)."""
     out = workdir / "pandas.json"
     cap = int(_memory_gb() * 0.75 * 1024**3)
     cmd = [sys.executable, "-m", "ml.bench_pandas", str(lake), str(out), str(cap)]
@@ -140,6 +121,10 @@ def pandas_baseline(lake: Path, workdir: Path, warehouse: Path) -> dict:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             facts = con.execute("select count(*) from main_marts.fct_transactions").fetchall()
         result["matches_fct_transactions"] = result["transactions"] == facts[0][0]
+    run = json.loads((workdir / "t_full" / "run_results.json").read_text())["results"]
+    result["dbt_same_path_seconds"] = sum(
+        r["execution_time"] for r in run if r["unique_id"].split(".")[-1] in PANDAS_PATH
+    )
     return result
 
 
@@ -159,10 +144,7 @@ def bench_size(members: int, workdir: Path, threads: int, reuse: bool, seed_max_
     full_s, full_rss = run_process([DBT, "run", "--full-refresh", "--vars", vars_lake], full_env)
     print(f"  dbt full refresh {full_s:.1f} s, peak RSS {full_rss:.0f} MB")
 
-    compiled = json.loads((workdir / "t_full" / "manifest.json").read_text())
-    shutil.copy(full_db, workdir / "raw.duckdb")
-    raw_s = _raw_duckdb(compiled, workdir / "raw.duckdb", threads)
-    (workdir / "raw.duckdb").unlink()
+    raw_s = _raw_duckdb(workdir / "t_full" / "manifest.json", full_db, workdir, threads)
     print(f"  same SQL straight on DuckDB {raw_s:.1f} s")
 
     # +1 day on an ordinary mid-month export (the last export of a lake starts a month, which
@@ -192,6 +174,8 @@ def bench_size(members: int, workdir: Path, threads: int, reuse: bool, seed_max_
     print(f"  pandas baseline: {pandas}")
     return {
         "members": members,
+        "duckdb_memory_limit": memory_limit(),
+        "dbt_threads": full_env["LOYALTY_DBT_THREADS"],
         "raw_rows": raw_rows,
         "purchases": purchases,
         "generator": generator,
@@ -232,6 +216,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="keep the data here")
     parser.add_argument("--reuse", action="store_true", help="reuse lakes found in --workdir")
     parser.add_argument(
+        "--keep-results",
+        action="store_true",
+        help="keep the other sizes already in bench_results/scale.json (each row says its limits)",
+    )
+    parser.add_argument(
         "--seed-max-rows",
         type=int,
         default=4_000_000,
@@ -241,11 +230,16 @@ def main() -> None:
     results_dir = PROJECT_ROOT / "bench_results"
     results_dir.mkdir(exist_ok=True)
     results = []
+    previous = results_dir / "scale.json"
+    if args.keep_results and previous.exists():
+        kept = json.loads(previous.read_text())["sizes"]
+        results = [r for r in kept if r["members"] not in args.sizes]
     for size in args.sizes:
         workdir = args.workdir / str(size) if args.workdir else Path(tempfile.mkdtemp())
         workdir.mkdir(parents=True, exist_ok=True)
         try:
             results.append(bench_size(size, workdir, args.threads, args.reuse, args.seed_max_rows))
+            results.sort(key=lambda r: r["members"])
         finally:
             if not args.workdir:
                 shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,77 @@
+"""The engine's own time: every model's compiled SQL (from dbt's manifest), in dependency
+order, as plain DuckDB `create table/view ... as` statements from Python, with the resources
+dbt's profile gives DuckDB. Runs as its own process (`python -m ml.bench_raw MANIFEST SOURCE_DB
+DB THREADS OUT.json`) on a new database holding only what the models read besides each other
+(the reference seeds), and opens a connection per model as each dbt model gets a fresh query.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from ml.bench_process import memory_limit
+
+SKIPPED = {"mart_member_churn_risk"}  # reads the ML scores table, which no bench warehouse has
+
+
+def model_order(manifest: dict) -> list[dict]:
+    nodes = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    order, seen = [], set()
+
+    def visit(uid: str) -> None:
+        if uid in seen or uid not in nodes:
+            return
+        seen.add(uid)
+        for parent in nodes[uid]["depends_on"]["nodes"]:
+            visit(parent)
+        order.append(nodes[uid])
+
+    for uid in sorted(nodes):
+        visit(uid)
+    return [n for n in order if n["name"] not in SKIPPED]
+
+
+def run_models(manifest: dict, source_db: Path, db: Path, threads: int) -> float:
+    db.unlink(missing_ok=True)
+    config = {"threads": threads, "memory_limit": memory_limit(), "preserve_insertion_order": False}
+    models = model_order(manifest)
+    model_schemas = {n["schema"] for n in models}
+    with duckdb.connect(str(db), config=config) as con:
+        con.execute(f"attach '{source_db}' as source_db (read_only)")
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'source_db' and table_type = 'BASE TABLE'"
+        ).fetchall():
+            if schema not in model_schemas:
+                con.execute(f'create schema if not exists "{schema}"')
+                con.execute(f'create table "{schema}"."{table}" as '
+                            f'select * from source_db."{schema}"."{table}"')  # fmt: skip
+        for schema in model_schemas:
+            con.execute(f'create schema if not exists "{schema}"')
+    seconds = 0.0
+    for node in models:
+        kind = "view" if node["config"]["materialized"] == "view" else "table"
+        relation = f'"{node["schema"]}"."{node["alias"]}"'
+        sql = node["compiled_code"].replace(f'"{node["database"]}".', "")
+        with duckdb.connect(str(db), config=config) as con:
+            start = time.perf_counter()
+            con.execute(f"create or replace {kind} {relation} as {sql}")
+            seconds += time.perf_counter() - start
+    return seconds
+
+
+def main() -> None:
+    manifest, source_db, db, threads, out = sys.argv[1:6]
+    seconds = run_models(json.loads(Path(manifest).read_text()), Path(source_db), Path(db),
+                         int(threads))  # fmt: skip
+    Path(db).unlink()
+    Path(out).write_text(json.dumps({"seconds": seconds}))
+
+
+if __name__ == "__main__":
+    main()

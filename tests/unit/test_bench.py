@@ -1,0 +1,91 @@
+"""The scale benchmark's own machinery: the numbers it reports are only as good as these."""
+
+from __future__ import annotations
+
+import sys
+
+import duckdb
+import pytest
+
+from ml.bench_load import pick_partitions
+from ml.bench_markdown import markdown
+from ml.bench_process import run_process
+from ml.bench_raw import model_order
+
+
+def test_peak_rss_is_the_childs_own():
+    # the parent holds 300 MB; the child allocates about 100 MB: the report is the child's
+    ballast = bytearray(300 * 1024 * 1024)
+    child = "x = bytearray(100 * 1024 * 1024); import time; time.sleep(0.3)"
+    seconds, peak = run_process([sys.executable, "-c", child])
+    assert len(ballast) and seconds > 0.3
+    assert 100 < peak < 250
+
+
+def test_a_failing_child_stops_the_benchmark_with_its_output():
+    with pytest.raises(SystemExit, match="boom"):
+        run_process([sys.executable, "-c", "raise SystemExit('boom')"])
+
+
+def test_models_run_after_what_they_read():
+    def node(name, *parents):
+        return {
+            "resource_type": "model",
+            "name": name,
+            "depends_on": {"nodes": [f"model.p.{p}" for p in parents]},
+        }
+
+    manifest = {
+        "nodes": {
+            "model.p.c": node("c", "b", "a"),
+            "model.p.a": node("a"),
+            "model.p.b": node("b", "a"),
+            "model.p.mart_member_churn_risk": node("mart_member_churn_risk", "c"),
+            "test.p.t": {"resource_type": "test"},
+        }
+    }
+    assert [n["name"] for n in model_order(manifest)] == ["a", "b", "c"]
+
+
+def test_raw_loads_compare_whole_daily_partitions(tmp_path):
+    with duckdb.connect() as con:
+        con.execute(
+            "create table t as select range::varchar as transaction_id, "
+            "case when range < 30 then '2025-01-01' else '2025-01-02' end as extract_date "
+            "from range(50)"
+        )
+        con.execute(
+            f"copy t to '{tmp_path / 'transactions'}' (format parquet, partition_by (extract_date))"
+        )
+    assert pick_partitions(tmp_path, 40)[1] == 30  # the second day would pass 40 rows
+    assert pick_partitions(tmp_path, 10)[1] == 30  # at least one whole day
+    assert pick_partitions(tmp_path, 100)[1] == 50
+
+
+def _size(**overrides):
+    size = {
+        "members": 1000,
+        "raw_rows": 50_000,
+        "generator": {"seconds": 2.0, "rows_per_s": 25_000, "peak_rss_mb": 300},
+        "full_refresh": {"seconds": 10.0, "peak_rss_mb": 400, "raw_rows_per_s": 5_000},
+        "raw_duckdb": {"seconds": 4.0, "dbt_over_raw": 2.5},
+        "incremental_one_day": {
+            "seconds": 5.0,
+            "incremental_over_full": 0.5,
+            "last_16_days_seconds": 6.0,
+            "tables_compared": 2,
+            "differing_rows": {"a": 0, "b": 3},
+        },
+        "raw_load": None,
+        "pandas": {"fits": False, "peak_rss_mb": 9000},
+    }
+    size.update(overrides)
+    return size
+
+
+def test_markdown_shows_ratios_equivalence_and_what_did_not_fit():
+    report = {"machine": {"cores": 2, "memory_gb": 23.5}, "duckdb_threads": 2, "sizes": [_size()]}
+    text = markdown(report)
+    assert "| 1,000 | ? | 50,000 |" in text
+    assert "| 2.50 | 5.0 | 50.00% | 6.0 | 1 / 2 |" in text  # one of two tables differs
+    assert "did not fit" in text
