@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 
+def _seconds(value: float | None) -> str:
+    return "failed" if value is None else f"{value:.1f}"
+
+
 def _build_table(sizes: list[dict]) -> list[str]:
     lines = [
         "| members | DuckDB memory | raw rows | gen s | gen rows/s | gen RSS MB | dbt full s "
@@ -20,7 +24,7 @@ def _build_table(sizes: list[dict]) -> list[str]:
             f"{g['rows_per_s']:,.0f} | {g['peak_rss_mb']:.0f} | {f['seconds']:.1f} | "
             f"{f['peak_rss_mb']:.0f} | {f['raw_rows_per_s']:,.0f} | {d['seconds']:.1f} | "
             f"{d['dbt_over_raw']:.2f} | {i['seconds']:.1f} | {i['incremental_over_full']:.2%} | "
-            f"{i['last_16_days_seconds']:.1f} | {equal} / {i['tables_compared']} |"
+            f"{_seconds(i['last_16_days_seconds'])} | {equal} / {i['tables_compared']} |"
         )
     return lines
 

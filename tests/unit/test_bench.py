@@ -89,3 +89,8 @@ def test_markdown_shows_ratios_equivalence_and_what_did_not_fit():
     assert "| 1,000 | ? | 50,000 |" in text
     assert "| 2.50 | 5.0 | 50.00% | 6.0 | 1 / 2 |" in text  # one of two tables differs
     assert "did not fit" in text
+    size = _size()
+    size["incremental_one_day"].update(last_16_days_seconds=None, tables_compared=0)
+    size["incremental_one_day"]["differing_rows"] = {}
+    report["sizes"] = [size]
+    assert "| 50.00% | failed | 0 / 0 |" in markdown(report)
