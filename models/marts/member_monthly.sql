@@ -7,6 +7,18 @@
     )
 }}
 
+{#- A month's first export gives every member a new row: the restriction to changed members
+    is then moot, and DuckDB ran that form out of memory at a million members (where the
+    unrestricted form fits), so the run decides up front which SQL to write. -#}
+{%- set new_month = false -%}
+{%- if is_incremental() and execute -%}
+    {%- set new_month = run_query(
+        'select cast(' ~ dbt.date_trunc('month', 'max(event_date)') ~ ' as date) > '
+        ~ '(select max(month_start) from ' ~ this ~ ') from ' ~ ref('fct_points_ledger')
+    ).columns[0].values()[0] -%}
+{%- endif %}
+{%- set restrict = is_incremental() and not new_month %}
+
 -- One row per member per month, from the enrolment month to the last month with data:
 -- activity, points in and out, and the balance at month end. The grain ML features start from.
 -- Incremental by member: members with new movements, purchases or versions since the last
@@ -113,7 +125,7 @@ partner_purchases as (
         sum(case when campaign_id is not null then 1 else 0 end) as campaign_purchases,
         max(purchased_at) as last_purchase_at
     from transactions
-    {% if is_incremental() %}
+    {% if restrict %}
         where transactions.member_id in (select changed_members.member_id from changed_members)
     {% endif %}
     group by 1, 2, 3
@@ -147,7 +159,7 @@ points as (
         sum(points) as net_points,
         max(case when movement_type = 'redeem' then event_at end) as last_redemption_at
     from ledger
-    {% if is_incremental() %}
+    {% if restrict %}
         where ledger.member_id in (select changed_members.member_id from changed_members)
     {% endif %}
     group by 1, 2
