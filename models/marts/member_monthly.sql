@@ -71,23 +71,18 @@ loaded as (
 
 ),
 
--- members whose rows this run (re)builds: everyone on a full refresh
+-- members whose rows this run (re)builds: everyone on a full refresh or a new month
 changed_members as (
 
-    {% if is_incremental() %}
+    {% if restrict %}
+        {%- set threshold = incremental_threshold('loaded_through') %}
         select ledger.member_id from ledger
-        where ledger.extracted_at > {{ incremental_threshold('loaded_through') }}
+        where ledger.extracted_at > {{ threshold }}
         union distinct
         select members.member_id from members
-        where members.valid_from > {{ incremental_threshold('loaded_through') }}
-        union distinct
-        -- a new month: every member gets a row for it
-        select members.member_id from members
-        cross join last_month
-        where
-            last_month.month_start
-            > (select max(built.month_start) from {{ this }} as built)
+        where members.valid_from > {{ threshold }}
     {% else %}
+        -- a full refresh, or a month's first export: every member gets a row for the month
         select members.member_id from members
     {% endif %}
 
