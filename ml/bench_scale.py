@@ -68,9 +68,29 @@ def _generate(members: int, workdir: Path, reuse: bool) -> dict:
     return figures
 
 
+def differing_rows(con: duckdb.DuckDBPyConnection, other: str, schema: str, table: str) -> tuple:
+    """Rows of the table only in the connection's warehouse, and only in the attached `other`
+    (`except all` both ways, bookkeeping columns aside)."""
+    columns = ", ".join(
+        f'"{c}"'
+        for (c,) in con.execute(
+            "select column_name from information_schema.columns where table_catalog "
+            "= current_database() and table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+        if c not in BOOKKEEPING
+    )
+    mine = f'(select {columns} from "{schema}"."{table}")'
+    theirs = f'(select {columns} from {other}."{schema}"."{table}")'
+    return con.execute(
+        f"select (select count(*) from (select * from {mine} except all select * from {theirs})), "
+        f"(select count(*) from (select * from {theirs} except all select * from {mine}))"
+    ).fetchall()[0]
+
+
 def compare_warehouses(left: Path, right: Path) -> dict[str, int]:
     """Rows of each table in one warehouse and not the other (`except all`, both ways)."""
-    differences = {}
     config = {"memory_limit": memory_limit(), "preserve_insertion_order": False}
     with duckdb.connect(str(left), read_only=True, config=config) as con:
         con.execute(f"attach '{right}' as other (read_only)")
@@ -79,28 +99,11 @@ def compare_warehouses(left: Path, right: Path) -> dict[str, int]:
             "table_catalog = current_database() and table_type = 'BASE TABLE' and "
             f"table_schema in {COMPARED_SCHEMAS} order by 1, 2"
         ).fetchall()
-        for schema, table in tables:
-            if table in NOT_COMPARED:
-                continue
-            columns = ", ".join(
-                f'"{c}"'
-                for (c,) in con.execute(
-                    "select column_name from information_schema.columns where table_catalog "
-                    "= current_database() and table_schema = ? and table_name = ? "
-                    "order by ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                if c not in BOOKKEEPING
-            )
-            mine = f'(select {columns} from "{schema}"."{table}")'
-            theirs = f'(select {columns} from other."{schema}"."{table}")'
-            count = con.execute(
-                f"select (select count(*) from (select * from {mine} except all "
-                f"select * from {theirs})) + (select count(*) from (select * from {theirs} "
-                f"except all select * from {mine}))"
-            ).fetchall()[0][0]
-            differences[f"{schema}.{table}"] = count
-    return differences
+        return {
+            f"{schema}.{table}": sum(differing_rows(con, "other", schema, table))
+            for schema, table in tables
+            if table not in NOT_COMPARED
+        }
 
 
 # the models on the path the pandas baseline covers (raw purchases -> member x month)
