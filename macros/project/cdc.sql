@@ -23,12 +23,6 @@
         {{ raw_passthrough(raw_columns) }}
 {%- endmacro %}
 
-{#- A second (third...) copy of an identical raw row in the batch: an exact duplicate.
-    Identical rows share their export, so they always arrive in the same batch. -#}
-{% macro cdc_is_duplicate() %}
-    row_number() over (partition by row_fingerprint) > 1
-{%- endmacro %}
-
 {#- Rows of the batch this model does not hold yet (the lookback re-reads some exports). -#}
 {% macro cdc_not_loaded_yet() %}
     {%- if is_incremental() %}
@@ -36,50 +30,121 @@
     {%- endif %}
 {% endmacro %}
 
-{#- The reason (null = valid), the raw record of a quarantined row (PII hashed) and the
-    fingerprint: the columns a base model's checked CTE ends with. -#}
-{% macro cdc_outcome_columns(raw_columns, pii=[]) %}
-        dq_reason,
+{#- The columns a base model's checked CTE ends with: the first rule the row breaks
+    (check_reason; duplicates are found later, in cdc_versions), its raw record and its
+    fingerprint.
+
+    The raw record (PII hashed) is the JSON of the raw_<column> passthrough. It is built here,
+    before the version window, for every row that fails a check or whose raw text differs from
+    its typed value (padding, upper case, PII), because carrying the raw text columns through
+    a window over tens of millions of rows costs more than the rest of the model. A duplicate
+    of a row that arrived clean gets its record from the typed columns in cdc_versions, which
+    for such a row render back to exactly the raw text. A table with PII or with raw columns
+    typed under another name (`renamed`) has no such rendering: every row keeps its record. -#}
+{% macro cdc_outcome_columns(raw_columns, pii=[], renamed=[]) %}
+        check_reason,
+        {%- if pii or renamed %}
+        {{ raw_record_json(raw_columns, pii) }} as raw_record,
+        {%- else %}
         case
-            when dq_reason is not null then {{ raw_record_json(raw_columns, pii) }}
+            when check_reason is not null
+            {#- "raw is distinct from typed", spelled out: sqlfluff cannot parse the former #}
+            {%- for column in raw_columns %}
+                {%- set typed_text = 'cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')' %}
+                or coalesce(raw_{{ column }} != {{ typed_text }},
+                    raw_{{ column }} is not null or {{ column }} is not null)
+            {%- endfor %}
+                then {{ raw_record_json(raw_columns) }}
         end as raw_record,
+        {%- endif %}
         row_fingerprint
 {%- endmacro %}
 
 {#- The new rows plus, on an incremental run, the rows already loaded for the keys they touch;
-    then whether each row is its key's current valid version. Emits the `history` and `final`
-    CTEs of a base model. -#}
-{% macro cdc_versions(checked, key_column) %}
+    then one window over each key's versions, latest first, that finds both the duplicates and
+    the current version. Emits the `history`, `ranked` and `final` CTEs of a base model.
+
+    An exact duplicate (a second copy of an identical raw row) sorts right after its first
+    copy, since every ordering column and the fingerprint are equal: it is the row whose
+    fingerprint repeats the previous one. Identical rows share their export, so they always
+    arrive in the same batch, and rows already loaded keep the reason they were given. The
+    current version is the first row with no check failure: a duplicate never is, since its
+    first copy comes before it. -#}
+{% macro cdc_versions(checked, key_column, raw_columns, pii=[], renamed=[]) %}
 history as (
 
-    select * from {{ checked }}
+    select
+        *,
+        true as is_new_row
+    from {{ checked }}
     {%- if is_incremental() %}
-        {%- set loaded = adapter.get_columns_in_relation(this) | map(attribute='name')
-            | reject('equalto', 'is_current_version') | list %}
+        {%- set loaded = [] %}
+        {%- for column in adapter.get_columns_in_relation(this)
+            if column.name != 'is_current_version' %}
+            {%- do loaded.append(
+                'dq_reason as check_reason' if column.name == 'dq_reason' else column.name) %}
+        {%- endfor %}
     union all
-    select {{ loaded | join(', ') }}
+    select
+        {{ loaded | join(',\n        ') }},
+        false as is_new_row
     from {{ this }}
     where {{ key_column }} in (select {{ checked }}.{{ key_column }} from {{ checked }})
     {%- endif %}
 
 ),
 
-final as (
+ranked as (
 
     select
         *,
-        dq_reason is null and {{ cdc_version_rank(key_column) }} = 1 as is_current_version
+        coalesce(
+            row_fingerprint = lag(row_fingerprint) over ({{ cdc_version_order(key_column) }}),
+            false
+        ) as repeats_previous_row,
+        count(case when check_reason is null then 1 end) over (
+            {{ cdc_version_order(key_column) }}
+            rows between unbounded preceding and 1 preceding
+        ) as later_valid_versions
     from history
+
+),
+
+outcome as (
+
+    select
+        *,
+        case
+            when is_new_row and repeats_previous_row then 'duplicate_row'
+            else check_reason
+        end as dq_reason
+    from ranked
+
+),
+
+final as (
+
+    select
+        {{ star_except(['check_reason', 'raw_record', 'row_fingerprint', 'is_new_row',
+            'repeats_previous_row', 'later_valid_versions', 'dq_reason']) }},
+        dq_reason,
+        case
+            when dq_reason is not null
+                then {% if pii or renamed %}raw_record{% else %}coalesce(raw_record, {{ to_json_text(raw_columns) }}){% endif %}
+        end as raw_record,
+        row_fingerprint,
+        check_reason is null and later_valid_versions = 0 as is_current_version
+    from outcome
 
 )
 {% endmacro %}
 
-{% macro cdc_version_rank(key_column) %}
-    row_number() over (
-        partition by {{ key_column }}, dq_reason
-        order by updated_at desc, extracted_at desc
-    )
-{% endmacro %}
+{#- Latest updated_at first, the later export breaks ties, then the fingerprint, so the order
+    is total up to identical rows. -#}
+{% macro cdc_version_order(key_column) -%}
+    partition by {{ key_column }}
+    order by updated_at desc, extracted_at desc, row_fingerprint
+{%- endmacro %}
 
 {#- Trimmed text with empty strings as null: OLTP exports write both for "no value". -#}
 {% macro clean_text(column) %}nullif(trim({{ column }}), ''){% endmacro %}

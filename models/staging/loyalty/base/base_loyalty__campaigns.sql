@@ -42,7 +42,6 @@ validated as (
     select
         *,
         case
-            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when campaign_key_raw is null then 'null_key'
             when campaign_id is null or partner_id is null then 'malformed_key'
             when
@@ -51,7 +50,7 @@ validated as (
                 then 'unparsable_timestamp'
             when points_multiplier is null then 'non_numeric_amount'
             when points_multiplier <= 0 then 'negative_amount'
-        end as dq_reason
+        end as check_reason
     from typed
     {{ cdc_not_loaded_yet() }}
 
@@ -69,11 +68,11 @@ checked as (
         ends_on,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns(raw_columns) }}
+        {{ cdc_outcome_columns(raw_columns, renamed=['starts_at', 'ends_at']) }}
     from validated
 
 ),
 
-{{ cdc_versions('checked', 'campaign_id') }}
+{{ cdc_versions('checked', 'campaign_id', raw_columns, renamed=['starts_at', 'ends_at']) }}
 
 select * from final

@@ -48,7 +48,6 @@ validated as (
     select
         *,
         case
-            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when member_key_raw is null then 'null_key'
             when member_id is null then 'malformed_key'
             when updated_at is null or signup_at is null or extracted_at is null
@@ -60,7 +59,7 @@ validated as (
             when coalesce(tier, '') not in ('basic', 'silver', 'gold', 'platinum')
                 or coalesce(status, '') not in ('active', 'cancelled', 'blocked')
                 then 'unknown_status'
-        end as dq_reason
+        end as check_reason
     from typed
     {{ cdc_not_loaded_yet() }}
 
@@ -90,6 +89,7 @@ checked as (
 
 ),
 
-{{ cdc_versions('checked', 'member_id') }}
+{{ cdc_versions('checked', 'member_id', raw_columns,
+    pii=['cpf', 'full_name', 'email', 'phone', 'birth_date']) }}
 
 select * from final

@@ -39,7 +39,6 @@ validated as (
     select
         *,
         case
-            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when partner_key_raw is null then 'null_key'
             when partner_id is null then 'malformed_key'
             when updated_at is null or extracted_at is null then 'unparsable_timestamp'
@@ -49,7 +48,7 @@ validated as (
                 coalesce(segment, '')
                 not in ('supermarket', 'pharmacy', 'fuel', 'ecommerce', 'credit_card')
                 then 'unknown_status'
-        end as dq_reason
+        end as check_reason
     from typed
     {{ cdc_not_loaded_yet() }}
 
@@ -71,6 +70,6 @@ checked as (
 
 ),
 
-{{ cdc_versions('checked', 'partner_id') }}
+{{ cdc_versions('checked', 'partner_id', raw_columns) }}
 
 select * from final

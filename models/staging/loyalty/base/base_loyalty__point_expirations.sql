@@ -39,7 +39,6 @@ validated as (
     select
         *,
         case
-            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when expiration_key_raw is null then 'null_key'
             when expiration_id is null or (member_key_raw is not null and member_id is null)
                 then 'malformed_key'
@@ -48,7 +47,7 @@ validated as (
             when expired_at > extracted_at then 'future_timestamp'
             when points_expired is null then 'non_numeric_amount'
             when points_expired <= 0 then 'negative_amount'
-        end as dq_reason
+        end as check_reason
     from typed
     {{ cdc_not_loaded_yet() }}
 
@@ -69,6 +68,6 @@ checked as (
 
 ),
 
-{{ cdc_versions('checked', 'expiration_id') }}
+{{ cdc_versions('checked', 'expiration_id', raw_columns) }}
 
 select * from final

@@ -38,13 +38,12 @@ validated as (
     select
         *,
         case
-            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when product_key_raw is null then 'null_key'
             when product_id is null then 'malformed_key'
             when updated_at is null or extracted_at is null then 'unparsable_timestamp'
             when points_price is null then 'non_numeric_amount'
             when points_price <= 0 then 'negative_amount'
-        end as dq_reason
+        end as check_reason
     from typed
     {{ cdc_not_loaded_yet() }}
 
@@ -65,6 +64,6 @@ checked as (
 
 ),
 
-{{ cdc_versions('checked', 'product_id') }}
+{{ cdc_versions('checked', 'product_id', raw_columns) }}
 
 select * from final

@@ -39,7 +39,6 @@ validated as (
     select
         *,
         case
-            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when redemption_item_key_raw is null or redemption_key_raw is null then 'null_key'
             when redemption_item_id is null or redemption_id is null
                 or (product_key_raw is not null and product_id is null)
@@ -47,7 +46,7 @@ validated as (
             when updated_at is null or extracted_at is null then 'unparsable_timestamp'
             when quantity is null or points_spent is null then 'non_numeric_amount'
             when quantity <= 0 or points_spent < 0 then 'negative_amount'
-        end as dq_reason
+        end as check_reason
     from typed
     {{ cdc_not_loaded_yet() }}
 
@@ -69,6 +68,6 @@ checked as (
 
 ),
 
-{{ cdc_versions('checked', 'redemption_item_id') }}
+{{ cdc_versions('checked', 'redemption_item_id', raw_columns) }}
 
 select * from final

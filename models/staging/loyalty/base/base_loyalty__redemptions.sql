@@ -39,7 +39,6 @@ validated as (
     select
         *,
         case
-            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when redemption_key_raw is null then 'null_key'
             when redemption_id is null or (member_key_raw is not null and member_id is null)
                 then 'malformed_key'
@@ -47,7 +46,7 @@ validated as (
                 then 'unparsable_timestamp'
             when redeemed_at > extracted_at then 'future_timestamp'
             when coalesce(channel, '') not in ('app', 'web', 'call_center') then 'unknown_status'
-        end as dq_reason
+        end as check_reason
     from typed
     {{ cdc_not_loaded_yet() }}
 
@@ -68,6 +67,6 @@ checked as (
 
 ),
 
-{{ cdc_versions('checked', 'redemption_id') }}
+{{ cdc_versions('checked', 'redemption_id', raw_columns) }}
 
 select * from final

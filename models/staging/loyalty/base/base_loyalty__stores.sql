@@ -41,12 +41,11 @@ validated as (
     select
         *,
         case
-            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when store_key_raw is null then 'null_key'
             when store_id is null or partner_id is null then 'malformed_key'
             when updated_at is null or extracted_at is null then 'unparsable_timestamp'
             when coalesce(channel, '') not in ('physical', 'online') then 'unknown_status'
-        end as dq_reason
+        end as check_reason
     from typed
     {{ cdc_not_loaded_yet() }}
 
@@ -65,11 +64,11 @@ checked as (
         opened_on,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns(raw_columns) }}
+        {{ cdc_outcome_columns(raw_columns, renamed=['opened_at']) }}
     from validated
 
 ),
 
-{{ cdc_versions('checked', 'store_id') }}
+{{ cdc_versions('checked', 'store_id', raw_columns, renamed=['opened_at']) }}
 
 select * from final

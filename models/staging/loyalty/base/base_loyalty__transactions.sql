@@ -81,7 +81,6 @@ validated as (
     select
         *,
         case
-            when {{ cdc_is_duplicate() }} then 'duplicate_row'
             when transaction_key_raw is null then 'null_key'
             when transaction_id is null
                 or (member_key_raw is not null and member_id is null)
@@ -96,7 +95,7 @@ validated as (
             when coalesce(status, '') not in ('approved', 'reversed') then 'unknown_status'
             -- one point of slack: some POS systems round instead of truncating
             when abs(points_earned - expected_points) > 1 then 'points_mismatch'
-        end as dq_reason
+        end as check_reason
     from with_expected_points
     {{ cdc_not_loaded_yet() }}
 
@@ -121,6 +120,6 @@ checked as (
 
 ),
 
-{{ cdc_versions('checked', 'transaction_id') }}
+{{ cdc_versions('checked', 'transaction_id', raw_columns) }}
 
 select * from final
