@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='cutoff_date',
+        unique_key=['member_id', 'cutoff_date'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
     )
@@ -14,7 +14,17 @@
 -- member-months instead of joining every cutoff to every earlier month or purchase.
 -- Incremental: a new day only changes the cutoffs whose label window is still open (and adds
 -- one at a month start), so a run rebuilds the last var features_recompute_months cutoffs,
--- reading the 12 months before them for the trailing windows.
+-- reading the 12 months before them for the trailing windows: for every member when a month
+-- starts (a new cutoff, and labels complete), otherwise only for the members member_monthly
+-- rebuilt since this model's last load (their loaded_through is newer).
+{%- set new_cutoff = false -%}
+{%- if is_incremental() and execute -%}
+    {%- set new_cutoff = run_query(
+        'select cast(' ~ dbt.dateadd('month', 1, 'max(month_start)') ~ ' as date) > '
+        ~ '(select max(cutoff_date) from ' ~ this ~ ') from ' ~ ref('member_monthly')
+    ).columns[0].values()[0] -%}
+{%- endif %}
+{%- set restrict = is_incremental() and not new_cutoff %}
 {%- set by_member = 'partition by member_months.member_id order by member_months.month_start' %}
 {%- set last_3m = 'over (' ~ by_member ~ ' rows between 2 preceding and current row)' %}
 {%- set last_6m = 'over (' ~ by_member ~ ' rows between 5 preceding and current row)' %}
@@ -54,6 +64,13 @@ data_end as (
 
 ),
 
+-- the member_monthly load these rows are built from (the next run's change marker)
+loaded as (
+
+    select max(loaded_through) as loaded_through from monthly
+
+),
+
 -- the first cutoff this run builds and the first month its trailing windows read
 run_window as (
 
@@ -73,6 +90,17 @@ run_window as (
 
 ),
 
+{% if restrict -%}
+-- the members member_monthly rebuilt since this model's last load: only their rows change
+changed_members as (
+
+    select distinct monthly.member_id
+    from monthly
+    where monthly.loaded_through > (select max(built.loaded_through) from {{ this }} as built)
+
+),
+
+{% endif -%}
 -- a member's row for month m carries the features of cutoff m + 1 month
 member_months as (
 
@@ -81,7 +109,9 @@ member_months as (
         cast({{ dbt.dateadd('month', 1, 'monthly.month_start') }} as date) as cutoff_date
     from monthly
     cross join run_window
-    where monthly.month_start >= run_window.first_month
+    where monthly.month_start >= run_window.first_month{%- if restrict %}
+        and monthly.member_id in (select changed_members.member_id from changed_members)
+    {%- endif %}
 
 ),
 
@@ -96,7 +126,9 @@ partner_months as (
         cast({{ dbt.date_trunc('month', 'transactions.purchase_date') }} as date) as month_start
     from transactions
     cross join run_window
-    where transactions.purchase_date >= run_window.first_month
+    where transactions.purchase_date >= run_window.first_month{%- if restrict %}
+        and transactions.member_id in (select changed_members.member_id from changed_members)
+    {%- endif %}
 
 ),
 
@@ -128,7 +160,9 @@ member_first_months as (
         ) as first_month
     from members
     cross join run_window
-    where members.is_current
+    where members.is_current{%- if restrict %}
+        and members.member_id in (select changed_members.member_id from changed_members)
+    {%- endif %}
 
 ),
 
@@ -189,7 +223,9 @@ label_months as (
             as points_in_window_3
     from transactions
     cross join run_window
-    where transactions.purchase_date >= run_window.first_cutoff
+    where transactions.purchase_date >= run_window.first_cutoff{%- if restrict %}
+        and transactions.member_id in (select changed_members.member_id from changed_members)
+    {%- endif %}
     group by 1, 2
 
 ),
@@ -287,9 +323,11 @@ joined as (
         members.region,
         members.birth_year,
         history_features.purchases_next_90d,
-        history_features.points_next_90d
+        history_features.points_next_90d,
+        loaded.loaded_through
     from history_features
     cross join data_end
+    cross join loaded
     cross join run_window
     inner join member_first_months on history_features.member_id = member_first_months.member_id
     left join members on history_features.member_sk = members.member_sk
@@ -353,7 +391,8 @@ final as (
             when is_label_complete then cast(purchases_next_90d = 0 as integer)
         end as churned_next_90d,
         case when is_label_complete then cast(points_next_90d as bigint) end as points_next_90d,
-        is_label_complete
+        is_label_complete,
+        loaded_through
     from joined
 
 )

@@ -47,6 +47,8 @@ def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
     env = dbt_env(incremental, tmp_path / "t_incremental")
     run_dbt(["run", "--full-refresh", *SELECT, *_through(DAYS[0])], env)
     target = tmp_path / "t_incremental"
+    features = target / "compiled" / "loyalty" / "models" / "ml" / "ml_member_features.sql"
+    feature_runs = []
     for day in DAYS[1:]:
         run_dbt(["run", *SELECT, *_through(day)], env)
         # the incremental branch ran, not a silent rebuild: the filter was compiled in and
@@ -58,6 +60,9 @@ def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
         assert "where changed.extracted_at >" in ledger.read_text()
         base = target / "run" / "loyalty" / "models" / "staging" / "loyalty" / "base"
         assert "delete from" in (base / "base_loyalty__transactions.sql").read_text()
+        feature_runs.append("changed_members" in features.read_text())
+    # the features rebuild only changed members mid-month and everyone when a month starts
+    assert True in feature_runs and False in feature_runs, feature_runs
 
     with duckdb.connect(str(full), read_only=True) as con:
         con.execute(f"attach '{incremental}' as inc (read_only)")
