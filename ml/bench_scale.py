@@ -68,10 +68,8 @@ def _generate(members: int, workdir: Path, reuse: bool) -> dict:
     return figures
 
 
-def differing_rows(con: duckdb.DuckDBPyConnection, other: str, schema: str, table: str) -> tuple:
-    """Rows of the table only in the connection's warehouse, and only in the attached `other`
-    (`except all` both ways, bookkeeping columns aside)."""
-    columns = ", ".join(
+def _compared_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+    return ", ".join(
         f'"{c}"'
         for (c,) in con.execute(
             "select column_name from information_schema.columns where table_catalog "
@@ -81,6 +79,12 @@ def differing_rows(con: duckdb.DuckDBPyConnection, other: str, schema: str, tabl
         ).fetchall()
         if c not in BOOKKEEPING
     )
+
+
+def differing_rows(con: duckdb.DuckDBPyConnection, other: str, schema: str, table: str) -> tuple:
+    """Rows of the table only in the connection's warehouse, and only in the attached `other`
+    (`except all` both ways, bookkeeping columns aside)."""
+    columns = _compared_columns(con, schema, table)
     mine = f'(select {columns} from "{schema}"."{table}")'
     theirs = f'(select {columns} from {other}."{schema}"."{table}")'
     return con.execute(
@@ -89,19 +93,40 @@ def differing_rows(con: duckdb.DuckDBPyConnection, other: str, schema: str, tabl
     ).fetchall()[0]
 
 
+def checksums_differ(con: duckdb.DuckDBPyConnection, other: str, schema: str, table: str) -> bool:
+    """Whether the table's row count or the sum of its rows' hashes (a multiset checksum,
+    bookkeeping columns aside) differs from the attached `other`'s. For tables where `except
+    all` would hash tens of millions of wide rows into a spilling hash table."""
+    columns = _compared_columns(con, schema, table)
+    sums = [
+        con.execute(f"select count(*), sum(hash({columns})) from {source}").fetchall()[0]
+        for source in (f'"{schema}"."{table}"', f'{other}."{schema}"."{table}"')
+    ]
+    return sums[0] != sums[1]
+
+
+# above this many rows compare_warehouses compares checksums instead of rows
+EXCEPT_ALL_MAX_ROWS = 2_000_000
+
+
 def compare_warehouses(left: Path, right: Path) -> dict[str, int]:
-    """Rows of each table in one warehouse and not the other (`except all`, both ways)."""
+    """Rows of each table in one warehouse and not the other (`except all`, both ways); for
+    tables over EXCEPT_ALL_MAX_ROWS, 1 if their checksums differ and 0 if not."""
     config = {"memory_limit": memory_limit(), "preserve_insertion_order": False}
     with duckdb.connect(str(left), read_only=True, config=config) as con:
         con.execute(f"attach '{right}' as other (read_only)")
         tables = con.execute(
-            "select table_schema, table_name from information_schema.tables where "
-            "table_catalog = current_database() and table_type = 'BASE TABLE' and "
-            f"table_schema in {COMPARED_SCHEMAS} order by 1, 2"
+            "select schema_name, table_name, estimated_size from duckdb_tables() where "
+            "database_name = current_database() and "
+            f"schema_name in {COMPARED_SCHEMAS} order by 1, 2"
         ).fetchall()
         return {
-            f"{schema}.{table}": sum(differing_rows(con, "other", schema, table))
-            for schema, table in tables
+            f"{schema}.{table}": (
+                sum(differing_rows(con, "other", schema, table))
+                if rows <= EXCEPT_ALL_MAX_ROWS
+                else int(checksums_differ(con, "other", schema, table))
+            )
+            for schema, table, rows in tables
             if table not in NOT_COMPARED
         }
 

@@ -7,6 +7,7 @@ import sys
 import duckdb
 import pytest
 
+from ml import bench_scale
 from ml.bench_load import pick_partitions
 from ml.bench_markdown import markdown
 from ml.bench_process import run_process
@@ -94,3 +95,29 @@ def test_markdown_shows_ratios_equivalence_and_what_did_not_fit():
     size["incremental_one_day"]["differing_rows"] = {}
     report["sizes"] = [size]
     assert "| 50.00% | failed | 0 / 0 |" in markdown(report)
+
+
+def test_warehouses_compare_by_rows_or_by_checksum(tmp_path, monkeypatch):
+    """The same rows in another order (bookkeeping aside) are equal, and one changed value is
+    caught, both where the bench compares rows and where it compares checksums."""
+    paths = {name: tmp_path / f"{name}.duckdb" for name in ("left", "right")}
+    rows = [(0, 1.5), (1, 2.0), (0, 2.0)]
+    for name, ordered, loaded in [("left", rows, 7), ("right", rows[::-1], 8)]:
+        with duckdb.connect(str(paths[name])) as con:
+            con.execute("create schema main_marts")
+            con.execute(
+                "create table main_marts.fct (id int, amount decimal(6, 2), loaded_through int)"
+            )
+            con.executemany(
+                "insert into main_marts.fct values (?, ?, ?)", [(*r, loaded) for r in ordered]
+            )
+
+    def compared(max_rows: int) -> int:
+        monkeypatch.setattr(bench_scale, "EXCEPT_ALL_MAX_ROWS", max_rows)
+        return bench_scale.compare_warehouses(paths["left"], paths["right"])["main_marts.fct"]
+
+    assert compared(10) == compared(0) == 0
+    with duckdb.connect(str(paths["right"])) as con:
+        con.execute("update main_marts.fct set amount = 2.5 where amount = 1.5")
+    assert compared(10) == 2  # one row only left, one only right
+    assert compared(0) == 1  # checksums differ
