@@ -34,11 +34,13 @@
 {% endmacro %}
 
 {#- Rows an incremental run must (re)process: exported after the latest export already loaded,
-    minus a lookback window (var incremental_lookback_days) for exports that land late.
-    Read once when the run starts and written into the SQL as a literal: engines prune files,
-    partitions and row groups by constants, not by a subquery on the table being built. -#}
-{% macro incremental_threshold(column='extracted_at') %}
-    {%- set since = dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(' ~ column ~ ')') -%}
+    minus a lookback window (var incremental_lookback_days) for exports that land late; or,
+    with lookback_days=0 on loaded_at, exactly the rows staging loaded since this model's last
+    run. Read once when the run starts and written into the SQL as a literal: engines prune
+    files, partitions and row groups by constants, not by a subquery on the table being built. -#}
+{% macro incremental_threshold(column='extracted_at', lookback_days=none) %}
+    {%- set days = var('incremental_lookback_days') if lookback_days is none else lookback_days -%}
+    {%- set since = dbt.dateadd('day', -1 * days, 'max(' ~ column ~ ')') -%}
     {#- a unit test's `this` is a fixture CTE of the same query: nothing to read beforehand -#}
     {%- if not execute or '__dbt__cte__' in (this | string) -%}
         (select {{ since }} from {{ this }})
@@ -61,3 +63,9 @@
         and extract_date >= cast({{ threshold }} as date)
     {%- endif -%}
 {% endmacro %}
+
+{#- When this dbt invocation started, as a timestamp: the loaded_at staging stamps on the rows
+    a run adds, so the marts downstream can pick up exactly those. -#}
+{% macro run_loaded_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}

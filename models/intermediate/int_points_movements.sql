@@ -28,7 +28,8 @@ earned as (
         member_id,
         purchased_at as event_at,
         points_earned as points,
-        extracted_at
+        extracted_at,
+        loaded_at
     from transactions
 
 ),
@@ -41,7 +42,8 @@ reversed as (
         member_id,
         reversed_at as event_at,
         -points_earned as points,
-        extracted_at
+        extracted_at,
+        loaded_at
     from transactions
     where is_reversed
 
@@ -55,7 +57,8 @@ redeemed as (
         member_id,
         redeemed_at as event_at,
         -points_spent as points,
-        extracted_at
+        extracted_at,
+        loaded_at
     from redemption_items
 
 ),
@@ -68,7 +71,8 @@ expired as (
         member_id,
         expired_at as event_at,
         -points_expired as points,
-        extracted_at
+        extracted_at,
+        loaded_at
     from expirations
 
 ),

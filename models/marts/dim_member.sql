@@ -39,7 +39,8 @@ known as (
             as valid_from,
         next_updated_at as valid_to,
         next_updated_at is null as is_current,
-        cast(version_number as integer) as version_number
+        cast(version_number as integer) as version_number,
+        loaded_at
     from windowed
 
 ),
@@ -64,7 +65,8 @@ unknown as (
         cast('1900-01-01 00:00:00' as timestamp) as valid_from,
         cast(null as timestamp) as valid_to,
         true as is_current,
-        cast(1 as integer) as version_number
+        cast(1 as integer) as version_number,
+        cast(null as timestamp) as loaded_at
 
 ),
 

@@ -8,7 +8,7 @@
 }}
 
 -- The points ledger: one row per movement, with each member's balance after it.
--- Incremental by member: a member with any movement exported since the last load gets the
+-- Incremental by member: a member with any movement staging loaded since this model's last run gets the
 -- whole ledger recomputed (a late or reversed movement changes every balance after it);
 -- everyone else's rows stay as they are. Cost follows the members touched, not history.
 with
@@ -28,7 +28,7 @@ movements as (
         where all_movements.member_id in (
             select changed.member_id
             from all_movements as changed
-            where changed.extracted_at > {{ incremental_threshold() }}
+            where changed.loaded_at > {{ incremental_threshold('loaded_at', lookback_days=0) }}
         )
     {% endif %}
 
@@ -76,7 +76,8 @@ final as (
             order by event_at, movement_order, source_id
             rows between unbounded preceding and current row
         ) as bigint) as running_balance,
-        extracted_at
+        extracted_at,
+        loaded_at
     from with_member
 
 )

@@ -8,7 +8,7 @@
 }}
 
 -- One row per redemption order line, with the order's member (version valid at order time),
--- time and channel. Incremental: lines whose line or order arrived since the last load.
+-- time and channel. Incremental: lines whose line or order staging loaded since the last run.
 with
 
 items as (
@@ -53,7 +53,11 @@ joined as (
         case
             when redemptions.extracted_at > items.extracted_at then redemptions.extracted_at
             else items.extracted_at
-        end as extracted_at
+        end as extracted_at,
+        case
+            when redemptions.loaded_at > items.loaded_at then redemptions.loaded_at
+            else items.loaded_at
+        end as loaded_at
     from items
     left join redemptions on items.redemption_id = redemptions.redemption_id
     left join members
@@ -78,10 +82,11 @@ final as (
         channel,
         quantity,
         points_spent,
-        extracted_at
+        extracted_at,
+        loaded_at
     from joined
     {% if is_incremental() %}
-        where extracted_at > {{ incremental_threshold() }}
+        where loaded_at > {{ incremental_threshold('loaded_at', lookback_days=0) }}
     {% endif %}
 
 )

@@ -9,15 +9,15 @@
 
 -- One row per purchase (the latest valid CDC version), keyed to the member version valid
 -- when the purchase happened. Unresolvable keys point at the dimensions' unknown rows.
--- Incremental: each run replaces the purchases whose latest version arrived since the last
--- load (minus the lookback), so a later reversal rewrites its row.
+-- Incremental: each run replaces the purchases staging loaded a new version of since this
+-- model's last run (loaded_at), so a later reversal rewrites its row.
 with
 
 transactions as (
 
     select * from {{ ref('stg_loyalty__transactions') }}
     {% if is_incremental() %}
-        where extracted_at > {{ incremental_threshold() }}
+        where loaded_at > {{ incremental_threshold('loaded_at', lookback_days=0) }}
     {% endif %}
 
 ),
@@ -61,7 +61,8 @@ joined as (
         transactions.status,
         transactions.is_reversed,
         transactions.reversed_at,
-        transactions.extracted_at
+        transactions.extracted_at,
+        transactions.loaded_at
     from transactions
     left join members
         on
@@ -90,7 +91,8 @@ final as (
         status,
         is_reversed,
         reversed_at,
-        extracted_at
+        extracted_at,
+        loaded_at
     from joined
 
 )

@@ -65,9 +65,15 @@ months as (
 
 ),
 
+-- the newest staging load these rows are built from (movements or member versions)
 loaded as (
 
-    select max(extracted_at) as loaded_through from ledger
+    select max(loaded_at) as loaded_through
+    from (
+        select ledger.loaded_at from ledger
+        union all
+        select members.loaded_at from members
+    ) as loads
 
 ),
 
@@ -75,12 +81,12 @@ loaded as (
 changed_members as (
 
     {% if restrict %}
-        {%- set threshold = incremental_threshold('loaded_through') %}
+        {%- set threshold = incremental_threshold('loaded_through', lookback_days=0) %}
         select ledger.member_id from ledger
-        where ledger.extracted_at > {{ threshold }}
+        where ledger.loaded_at > {{ threshold }}
         union distinct
         select members.member_id from members
-        where members.valid_from > {{ threshold }}
+        where members.loaded_at > {{ threshold }}
     {% else %}
         -- a full refresh, or a month's first export: every member gets a row for the month
         select members.member_id from members

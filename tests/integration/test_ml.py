@@ -138,7 +138,8 @@ def test_features_do_not_change_when_later_data_is_removed(warehouse, tmp_path):
         ],
         env,
     )
-    labels = {"churned_next_90d", "points_next_90d", "is_label_complete"}
+    # labels, and loaded_through (bookkeeping: when the row was built)
+    not_features = {"churned_next_90d", "points_next_90d", "is_label_complete", "loaded_through"}
     with duckdb.connect(str(warehouse.path), read_only=True) as full:
         columns = [
             r[0]
@@ -146,7 +147,7 @@ def test_features_do_not_change_when_later_data_is_removed(warehouse, tmp_path):
                 "select column_name from information_schema.columns where table_schema = "
                 "'main_ml' and table_name = 'ml_member_features' order by ordinal_position"
             ).fetchall()
-            if r[0] not in labels
+            if r[0] not in not_features
         ]
     select = ", ".join(columns)
     query = f"select {select} from main_ml.ml_member_features where cutoff_date <= '{cutoff}'"

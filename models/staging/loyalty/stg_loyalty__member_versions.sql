@@ -23,6 +23,7 @@ final as (
         signup_at,
         updated_at,
         extracted_at,
+        loaded_at,
         is_current_version
     from base
     where dq_reason is null

@@ -14,7 +14,8 @@ final as (
         expired_at,
         points_expired,
         updated_at,
-        extracted_at
+        extracted_at,
+        loaded_at
     from base
     where is_current_version
 

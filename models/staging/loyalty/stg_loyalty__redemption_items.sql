@@ -15,7 +15,8 @@ final as (
         quantity,
         points_spent,
         updated_at,
-        extracted_at
+        extracted_at,
+        loaded_at
     from base
     where is_current_version
 

@@ -14,7 +14,8 @@ final as (
         redeemed_at,
         channel,
         updated_at,
-        extracted_at
+        extracted_at,
+        loaded_at
     from base
     where is_current_version
 

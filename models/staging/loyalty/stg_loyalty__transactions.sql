@@ -21,7 +21,8 @@ final as (
         -- the reversal is the version that set the status: its updated_at is when it happened
         case when status = 'reversed' then updated_at end as reversed_at,
         updated_at,
-        extracted_at
+        extracted_at,
+        loaded_at
     from base
     where is_current_version
 
