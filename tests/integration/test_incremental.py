@@ -66,6 +66,9 @@ def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
 
     with duckdb.connect(str(full), read_only=True) as con:
         con.execute(f"attach '{incremental}' as inc (read_only)")
+        # new rows are staged in regular tables (macros/duckdb_temporary_relation.sql): none stays
+        staged = "select count(*) from duckdb_tables() where table_name like '%__dbt_tmp%'"
+        assert con.execute(staged).fetchall()[0][0] == 0
         for schema, fact in COMPARED:
             rows = con.execute(f"select count(*) from {schema}.{fact}").fetchall()[0][0]
             incremental_rows = con.execute(f"select count(*) from inc.{schema}.{fact}")
