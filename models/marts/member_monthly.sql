@@ -25,7 +25,9 @@
 -- load get all their months rebuilt; when a new month starts, every member gets it.
 with
 
-members as (
+-- read where used: materialized (DuckDB's default for a CTE read more than once) it held
+-- every member version's hashes in memory for the whole query
+members as {{ inline_cte() }} (
 
     select * from {{ ref('dim_member') }}
 
