@@ -67,7 +67,8 @@
 
 {#- The new rows plus, on an incremental run, the rows already loaded for the keys they touch;
     then one window over each key's versions, latest first, that finds both the duplicates and
-    the current version. New rows are stamped with the run's loaded_at (run_loaded_at). Emits the `history`, `ranked` and `final` CTEs of a base model.
+    the current version. New rows are stamped with the run's loaded_at (run_loaded_at).
+    Emits the `history`, `ranked`, `outcome` and `final` CTEs of a base model.
 
     An exact duplicate (a second copy of an identical raw row) sorts right after its first
     copy, since every ordering column and the fingerprint are equal: it is the row whose
@@ -134,10 +135,13 @@ final as (
         {{ star_except(['check_reason', 'raw_record', 'row_fingerprint', 'loaded_at',
             'is_new_row', 'repeats_previous_row', 'later_valid_versions', 'dq_reason']) }},
         dq_reason,
+        {%- if pii or renamed %}
+        case when dq_reason is not null then raw_record end as raw_record,
+        {%- else %}
         case
-            when dq_reason is not null
-                then {% if pii or renamed %}raw_record{% else %}coalesce(raw_record, {{ to_json_text(raw_columns) }}){% endif %}
+            when dq_reason is not null then coalesce(raw_record, {{ to_json_text(raw_columns) }})
         end as raw_record,
+        {%- endif %}
         row_fingerprint,
         check_reason is null and later_valid_versions = 0 as is_current_version,
         loaded_at
