@@ -169,34 +169,109 @@ points as (
 
 ),
 
+-- the three inputs stacked and summed per member-month: one aggregate, which spills to disk
+-- gracefully, instead of two hash joins whose 12-18M-row build sides stayed in memory
+stacked as (
+
+    select
+        member_id,
+        month_start,
+        signup_at,
+        1 as is_member_month,
+        0 as purchases,
+        0 as amount_brl,
+        0 as distinct_partners,
+        0 as campaign_purchases,
+        cast(null as {{ dbt.type_timestamp() }}) as last_purchase_at,
+        cast(null as {{ dbt.type_timestamp() }}) as last_redemption_at,
+        0 as points_earned,
+        0 as points_reversed,
+        0 as points_redeemed,
+        0 as points_expired,
+        0 as net_points
+    from member_months
+    union all
+    select
+        member_id,
+        month_start,
+        cast(null as {{ dbt.type_timestamp() }}) as signup_at,
+        0 as is_member_month,
+        purchases,
+        amount_brl,
+        distinct_partners,
+        campaign_purchases,
+        last_purchase_at,
+        cast(null as {{ dbt.type_timestamp() }}) as last_redemption_at,
+        0 as points_earned,
+        0 as points_reversed,
+        0 as points_redeemed,
+        0 as points_expired,
+        0 as net_points
+    from purchases
+    union all
+    select
+        member_id,
+        month_start,
+        cast(null as {{ dbt.type_timestamp() }}) as signup_at,
+        0 as is_member_month,
+        0 as purchases,
+        0 as amount_brl,
+        0 as distinct_partners,
+        0 as campaign_purchases,
+        cast(null as {{ dbt.type_timestamp() }}) as last_purchase_at,
+        last_redemption_at,
+        points_earned,
+        points_reversed,
+        points_redeemed,
+        points_expired,
+        net_points
+    from points
+
+),
+
+-- months outside a member's rows (none expected: purchases start after enrolment) drop out
+monthly_totals as (
+
+    select
+        member_id,
+        month_start,
+        max(signup_at) as signup_at,
+        sum(purchases) as purchases,
+        sum(amount_brl) as amount_brl,
+        sum(distinct_partners) as distinct_partners,
+        sum(campaign_purchases) as campaign_purchases,
+        max(last_purchase_at) as last_purchase_at,
+        max(last_redemption_at) as last_redemption_at,
+        sum(points_earned) as points_earned,
+        sum(points_reversed) as points_reversed,
+        sum(points_redeemed) as points_redeemed,
+        sum(points_expired) as points_expired,
+        sum(net_points) as net_points
+    from stacked
+    group by 1, 2
+    having max(is_member_month) = 1
+
+),
+
 joined as (
 
     select
-        member_months.member_id,
-        member_months.month_start,
-        member_months.next_month_start,
-        {{ dbt.datediff('member_months.signup_at', 'member_months.month_start', 'month') }}
-            as months_since_signup,
-        coalesce(purchases.purchases, 0) as purchases,
-        coalesce(purchases.amount_brl, 0) as amount_brl,
-        coalesce(purchases.distinct_partners, 0) as distinct_partners,
-        coalesce(purchases.campaign_purchases, 0) as campaign_purchases,
-        purchases.last_purchase_at,
-        points.last_redemption_at,
-        coalesce(points.points_earned, 0) as points_earned,
-        coalesce(points.points_reversed, 0) as points_reversed,
-        coalesce(points.points_redeemed, 0) as points_redeemed,
-        coalesce(points.points_expired, 0) as points_expired,
-        coalesce(points.net_points, 0) as net_points
-    from member_months
-    left join purchases
-        on
-            member_months.member_id = purchases.member_id
-            and member_months.month_start = purchases.month_start
-    left join points
-        on
-            member_months.member_id = points.member_id
-            and member_months.month_start = points.month_start
+        member_id,
+        month_start,
+        cast({{ dbt.dateadd('month', 1, 'month_start') }} as date) as next_month_start,
+        {{ dbt.datediff('signup_at', 'month_start', 'month') }} as months_since_signup,
+        purchases,
+        amount_brl,
+        distinct_partners,
+        campaign_purchases,
+        last_purchase_at,
+        last_redemption_at,
+        points_earned,
+        points_reversed,
+        points_redeemed,
+        points_expired,
+        net_points
+    from monthly_totals
 
 ),
 
