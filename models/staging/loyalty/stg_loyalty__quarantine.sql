@@ -170,11 +170,13 @@ unioned as (
 
 numbered as (
 
-    -- a row sent three times has two identical quarantined copies: number them
+    -- a row sent three times has two identical quarantined copies: number them (a broken row
+    -- sent twice is two rows with one raw record, its check's reason and duplicate_row: the
+    -- reason breaks the tie, so every build numbers them alike)
     select
         *,
         row_number() over (
-            partition by source_table, record_key, raw_record order by extracted_at
+            partition by source_table, record_key, raw_record order by extracted_at, dq_reason
         ) as occurrence
     from unioned
 
