@@ -8,8 +8,8 @@
 }}
 
 {#- A month's first export gives every member a new row: the restriction to changed members
-    is then moot, and DuckDB ran that form out of memory at a million members (where the
-    unrestricted form fits), so the run decides up front which SQL to write. -#}
+    is then moot and would only add semi-joins over every input, so the run decides up front
+    which SQL to write. -#}
 {%- set new_month = false -%}
 {%- if is_incremental() and execute -%}
     {%- set new_month = run_query(
@@ -60,9 +60,7 @@ last_month as (
 
 months as (
 
-    select distinct
-        month_start,
-        cast({{ dbt.dateadd('month', 1, 'month_start') }} as date) as next_month_start
+    select distinct month_start
     from calendar
 
 ),
@@ -101,8 +99,7 @@ member_months as (
     select
         members.member_id,
         members.signup_at,
-        months.month_start,
-        months.next_month_start
+        months.month_start
     from members
     cross join months
     cross join last_month
