@@ -13,7 +13,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export LOYALTY_DUCKDB_PATH ?= .warehouse/loyalty.duckdb
 DBT := $(BIN)/dbt
 
-.PHONY: install run test lint unit integration seeds docs docs-serve clean warehouse-dir browser bench
+.PHONY: install run test lint unit integration seeds docs docs-serve clean warehouse-dir browser bench \
+	install-bigquery-emulator test-bigquery
 
 warehouse-dir:
 	@mkdir -p $(dir $(LOYALTY_DUCKDB_PATH))
@@ -25,6 +26,19 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The local BigQuery emulator lives in its own venv: it pins its own duckdb and sqlglot.
+BQ_VENV  := .venv-bq
+BQ_STAMP := $(BQ_VENV)/.installed
+CRUCIBLE_VERSION := 0.1.0a2
+
+$(BQ_STAMP): Makefile
+	@test -x $(BQ_VENV)/bin/python || $(PYTHON) -m venv $(BQ_VENV) || python3 -m venv $(BQ_VENV)
+	$(BQ_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BQ_VENV)/bin/python -m pip install --quiet 'crucible-emulator[server]==$(CRUCIBLE_VERSION)'
+	@touch $(BQ_STAMP)
+
+install-bigquery-emulator: $(BQ_STAMP)
 
 ML := $(BIN)/ml
 MODELS := churn points_next_90d
@@ -39,8 +53,9 @@ run: $(STAMP) warehouse-dir
 	@$(ML) models list
 	@echo "Warehouse: $(LOYALTY_DUCKDB_PATH). Docs: target/static_index.html or make docs"
 
-## test: lint, fast unit tests, then one real dbt build shared by the integration tests
-test: $(STAMP) browser lint unit integration
+## test: lint, fast unit tests, one real dbt build shared by the integration tests, then the
+## same project and ML CLI on the local BigQuery emulator
+test: $(STAMP) browser lint unit integration test-bigquery
 
 # Headless Chromium for the docs-site test (Debian packages; skipped when already there).
 browser:
@@ -52,10 +67,15 @@ lint: $(STAMP) warehouse-dir
 	$(BIN)/sqlfluff lint models tests/dbt
 
 unit: $(STAMP)
-	$(BIN)/pytest -m "not integration" -q
+	$(BIN)/pytest -m "not integration and not bigquery" -q
 
 integration: $(STAMP) browser
 	$(BIN)/pytest -m integration -q
+
+## test-bigquery: seeds, build (twice: merges), docs, ML train and score on the emulator,
+## and its marts compared with DuckDB's (scripts/with_bigquery_emulator.sh starts and stops it)
+test-bigquery: $(STAMP) $(BQ_STAMP) warehouse-dir
+	PYTHON=$(BIN)/python scripts/with_bigquery_emulator.sh $(BIN)/pytest -m bigquery -q
 
 ## seeds: regenerate the committed raw extracts (deterministic: same seed, same bytes)
 seeds: $(STAMP)

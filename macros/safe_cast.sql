@@ -36,8 +36,7 @@
 {%- endmacro %}
 
 {% macro default__safe_cast_numeric(expr, precision, scale) -%}
-    {%- set type = api.Column.numeric_type('decimal', precision, scale) -%}
-    {{ loyalty.safe_cast_to(loyalty._trimmed_text(expr), type) }}
+    {{ loyalty.safe_cast_to(loyalty._trimmed_text(expr), loyalty.type_decimal(precision, scale)) }}
 {%- endmacro %}
 
 {% macro bigquery__safe_cast_numeric(expr, precision, scale) -%}

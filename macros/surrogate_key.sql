@@ -5,6 +5,21 @@
     {{ dbt.hash(surrogate_key_text(field_list)) }}
 {%- endmacro %}
 
+{#- A timestamp as key text, the same on every engine: DuckDB's cast to text (microseconds
+    without trailing zeros, no zone). BigQuery's own cast appends '+00', which would give a
+    key built from a timestamp a different hash than on DuckDB. -#}
+{% macro timestamp_text(expr) -%}
+    {{ return(adapter.dispatch('timestamp_text', 'loyalty')(expr)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_text(expr) -%}
+    cast({{ expr }} as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro bigquery__timestamp_text(expr) -%}
+    regexp_replace(format_timestamp('%F %H:%M:%E6S', {{ expr }}), r'\.?0*$', '')
+{%- endmacro %}
+
 {#- The text surrogate_key and row_fingerprint hash. -#}
 {% macro surrogate_key_text(field_list) -%}
     {%- if field_list is string -%}{%- set field_list = [field_list] -%}{%- endif -%}

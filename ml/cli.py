@@ -82,10 +82,22 @@ def main(
     target_dir: Annotated[
         Path | None, typer.Option(help="dbt target folder with manifest.json.")
     ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            help="dbt target of profiles.yml: dev (DuckDB), bigquery or bigquery_emulator "
+            "(default: $DBT_TARGET, else dev)."
+        ),
+    ] = None,
 ) -> None:
     """Loyalty data platform command line."""
     global _settings
-    overrides = {"duckdb_path": warehouse, "registry_dir": registry, "target_dir": target_dir}
+    overrides = {
+        "duckdb_path": warehouse,
+        "registry_dir": registry,
+        "target_dir": target_dir,
+        "target": target,
+    }
     _settings = replace(Settings(), **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -209,9 +221,14 @@ def load_csv(
     decimal: Annotated[str, typer.Option(help="Decimal mark.")] = ",",
 ) -> None:
     """Load a delimited file into the warehouse, e.g. a spreadsheet export with ';' and ','."""
-    from ml.errors import SpecError
+    from ml.errors import SpecError, WarehouseError
     from ml.warehouse import DuckDBWarehouse, Relation
 
+    if _settings.target != "dev":
+        raise WarehouseError(
+            f"load-csv loads into the DuckDB warehouse only (target dev), not {_settings.target}: "
+            "on BigQuery, load the file with `bq load` or a load job"
+        )
     schema, dot, name = table.partition(".")
     if not dot or not schema or not name:
         raise SpecError(f"--table must be schema.table, got {table!r}")

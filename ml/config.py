@@ -44,6 +44,15 @@ class Settings:
         default_factory=lambda: os.environ.get("LOYALTY_SCORES_SCHEMA", "ml_scores")
     )
     scores_table: str = "model_scores"
+    # BigQuery targets (`bigquery`, `bigquery_emulator`): the variables profiles.yml reads.
+    bq_project: str = field(default_factory=lambda: os.environ.get("LOYALTY_BQ_PROJECT", ""))
+    bq_location: str = field(default_factory=lambda: os.environ.get("LOYALTY_BQ_LOCATION", "US"))
+    bq_keyfile: Path | None = field(
+        default_factory=lambda: Path(k) if (k := os.environ.get("LOYALTY_BQ_KEYFILE")) else None
+    )
+    bq_emulator_port: int = field(
+        default_factory=lambda: int(os.environ.get("LOYALTY_BQ_EMULATOR_PORT", "9050"))
+    )
 
     @property
     def manifest_path(self) -> Path:

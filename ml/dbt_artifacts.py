@@ -28,9 +28,24 @@ _TYPE_ALIASES = {
 }
 
 
-def normalise_type(data_type: str) -> str:
+# BigQuery's: one integer, one float and one numeric type under several names; the API
+# reports the legacy names (INTEGER, FLOAT), contracts use the portable ones (bigint, float64).
+_BIGQUERY_TYPE_ALIASES = {
+    **{name: "int64" for name in ("int", "integer", "bigint", "smallint", "tinyint", "byteint")},
+    "float": "float64",
+    "double": "float64",
+    "decimal": "numeric",
+    "bool": "boolean",
+    "text": "string",
+}
+
+
+def normalise_type(data_type: str, dialect: str = "duckdb") -> str:
     t = data_type.strip().lower().replace(" ", "")
     base, _, rest = t.partition("(")
+    if dialect == "bigquery":
+        # NUMERIC's precision and scale are not part of the type a table reports
+        return _BIGQUERY_TYPE_ALIASES.get(base, base)
     base = _TYPE_ALIASES.get(base, base)
     return f"{base}({rest}" if rest else base
 
@@ -84,7 +99,9 @@ class DbtManifest:
         )
 
 
-def check_columns(source: ResolvedSource, actual: dict[str, str], needed: list[str]) -> None:
+def check_columns(
+    source: ResolvedSource, actual: dict[str, str], needed: list[str], dialect: str = "duckdb"
+) -> None:
     """Fail before training, naming every column the spec needs that is missing, and every
     contract column whose type in the warehouse differs from the contract."""
     lower = {c.lower(): t for c, t in actual.items()}
@@ -96,7 +113,7 @@ def check_columns(source: ResolvedSource, actual: dict[str, str], needed: list[s
         found = lower.get(column.lower())
         if found is None:
             mismatches.append(f"{column} (in the contract, not in the relation)")
-        elif normalise_type(found) != normalise_type(declared):
+        elif normalise_type(found, dialect) != normalise_type(declared, dialect):
             mismatches.append(f"{column} is {found.lower()}, contract says {declared}")
     if mismatches:
         raise DataError(

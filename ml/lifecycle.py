@@ -39,7 +39,7 @@ class Context:
     def from_settings(cls, settings: Settings) -> Context:
         return cls(
             settings,
-            open_warehouse(settings.target, settings.duckdb_path),
+            open_warehouse(settings),
             DbtManifest(settings.manifest_path),
         )
 
@@ -50,13 +50,14 @@ class Context:
 def resolve_and_check(ctx: Context, spec: ModelSpec) -> ResolvedSource:
     """Fail early, naming what is wrong: unknown relation, missing columns, contract drift."""
     source = ctx.manifest.resolve(spec.source)
-    check_columns(source, ctx.warehouse.columns(source.relation), spec.columns)
+    actual = ctx.warehouse.columns(source.relation)
+    check_columns(source, actual, spec.columns, ctx.warehouse.dialect)
     return source
 
 
 def labelled_frame(ctx: Context, spec: ModelSpec, source: ResolvedSource) -> pd.DataFrame:
     df = ctx.warehouse.read_frame(
-        source.relation, spec.columns, where=f'"{spec.target}" is not null'
+        source.relation, spec.columns, where=f"{ctx.warehouse.quote(spec.target)} is not null"
     )
     if df.empty:
         raise DataError(f"empty training set: {source.relation} has no rows with {spec.target}")

@@ -47,7 +47,7 @@ def score(
     spec = ctx.spec(name)
     source = resolve_and_check(ctx, spec)
     columns = list(dict.fromkeys([*spec.id_columns, spec.time_column, *spec.features]))
-    condition = where or f'"{spec.target}" is null'
+    condition = where or f"{ctx.warehouse.quote(spec.target)} is null"
     scored_at = datetime.now(UTC).replace(tzinfo=None)
     parts: list[pa.Table] = []
     for batch in ctx.warehouse.read_batches(source.relation, columns, condition, batch_size):

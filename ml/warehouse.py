@@ -1,8 +1,8 @@
 """The connection layer: everything that talks to the warehouse lives here.
 
 The rest of the package asks for columns, a frame, Arrow batches or a score write, and never
-sees SQL dialects or drivers; a BigQuery implementation of the same four methods is the only
-thing the scale-out target needs to swap in.
+sees SQL dialects or drivers; ml/warehouse_bigquery.py implements the same methods for BigQuery
+and its local emulator.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from ml.errors import WarehouseError
+
+if TYPE_CHECKING:
+    from ml.config import Settings
 
 SCORE_COLUMNS = ("model_name", "model_version", "entity_id", "cutoff_date", "score", "scored_at")
 
@@ -34,6 +37,10 @@ class Relation:
 
 
 class Warehouse(Protocol):
+    dialect: str  # "duckdb" or "bigquery": how column types are compared with contracts
+
+    def quote(self, identifier: str) -> str: ...
+
     def columns(self, relation: Relation) -> dict[str, str]: ...
 
     def read_frame(
@@ -58,8 +65,13 @@ def _column_list(columns: list[str]) -> str:
 class DuckDBWarehouse:
     """The embedded default: one DuckDB file, opened read-only to read and briefly to write."""
 
+    dialect = "duckdb"
+
     def __init__(self, path: Path):
         self.path = Path(path)
+
+    def quote(self, identifier: str) -> str:
+        return _quote(identifier)
 
     @contextmanager
     def _connect(self, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -158,9 +170,27 @@ class DuckDBWarehouse:
             return con.execute(f"select count(*) from {target}").fetchall()[0][0]
 
 
-def open_warehouse(target: str, duckdb_path: Path) -> Warehouse:
-    if target == "dev":
-        return DuckDBWarehouse(duckdb_path)
+def open_warehouse(settings: Settings) -> Warehouse:
+    """The dbt target names of profiles.yml pick the implementation: `dev` is the DuckDB
+    file, `bigquery` real BigQuery, `bigquery_emulator` the local emulator."""
+    if settings.target == "dev":
+        return DuckDBWarehouse(settings.duckdb_path)
+    if settings.target in ("bigquery", "bigquery_emulator"):
+        from ml.warehouse_bigquery import BigQuerySettings, BigQueryWarehouse
+
+        emulator = settings.target == "bigquery_emulator"
+        project = settings.bq_project or ("local-project" if emulator else "")
+        if not project:
+            raise WarehouseError("target bigquery needs LOYALTY_BQ_PROJECT (a GCP project id)")
+        return BigQueryWarehouse(
+            BigQuerySettings(
+                project=project,
+                location=settings.bq_location,
+                keyfile=settings.bq_keyfile,
+                api_endpoint=f"http://127.0.0.1:{settings.bq_emulator_port}" if emulator else None,
+            )
+        )
     raise WarehouseError(
-        f"target {target!r} has no connection layer yet (only 'dev', DuckDB); see README"
+        f"target {settings.target!r} has no connection layer: use dev (DuckDB), bigquery or "
+        "bigquery_emulator (see README)"
     )

@@ -15,11 +15,11 @@
 {% macro age_band(birth_year_expr, at_expr) -%}
     case
         when {{ birth_year_expr }} is null then 'unknown'
-        when extract(year from {{ at_expr }}) - {{ birth_year_expr }} < 25 then '18-24'
-        when extract(year from {{ at_expr }}) - {{ birth_year_expr }} < 35 then '25-34'
-        when extract(year from {{ at_expr }}) - {{ birth_year_expr }} < 45 then '35-44'
-        when extract(year from {{ at_expr }}) - {{ birth_year_expr }} < 55 then '45-54'
-        when extract(year from {{ at_expr }}) - {{ birth_year_expr }} < 65 then '55-64'
+        when {{ year_of(at_expr) }} - {{ birth_year_expr }} < 25 then '18-24'
+        when {{ year_of(at_expr) }} - {{ birth_year_expr }} < 35 then '25-34'
+        when {{ year_of(at_expr) }} - {{ birth_year_expr }} < 45 then '35-44'
+        when {{ year_of(at_expr) }} - {{ birth_year_expr }} < 55 then '45-54'
+        when {{ year_of(at_expr) }} - {{ birth_year_expr }} < 65 then '55-64'
         else '65+'
     end
 {%- endmacro %}

@@ -16,7 +16,7 @@
             model_version {{ dbt.type_string() }},
             entity_id {{ dbt.type_string() }},
             cutoff_date date,
-            score {{ dbt.type_float() }},
+            score {{ loyalty.type_double() }},
             scored_at {{ dbt.type_timestamp() }}
         )
     {%- endset -%}

@@ -29,7 +29,7 @@ special as (
         cast(-1 as bigint) as campaign_id,
         cast(-1 as bigint) as partner_id,
         'Unknown campaign' as campaign_name,
-        cast(null as decimal(6, 2)) as points_multiplier,
+        cast(null as {{ loyalty.type_decimal(6, 2) }}) as points_multiplier,
         cast(null as date) as starts_on,
         cast(null as date) as ends_on,
         cast(null as integer) as duration_days
@@ -41,7 +41,7 @@ special as (
         cast(-2 as bigint) as campaign_id,
         cast(-1 as bigint) as partner_id,
         'No campaign' as campaign_name,
-        cast(1 as decimal(6, 2)) as points_multiplier,
+        cast(1 as {{ loyalty.type_decimal(6, 2) }}) as points_multiplier,
         cast(null as date) as starts_on,
         cast(null as date) as ends_on,
         cast(null as integer) as duration_days

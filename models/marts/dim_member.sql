@@ -20,14 +20,14 @@ windowed as (
 known as (
 
     select
-        {{ surrogate_key(['member_id', 'updated_at']) }} as member_sk,
+        {{ surrogate_key(['member_id', timestamp_text('updated_at')]) }} as member_sk,
         member_id,
         cpf_hash,
         email_hash,
         phone_hash,
         name_hash,
-        cast(extract(year from birth_year_start) as integer) as birth_year,
-        {{ age_band('extract(year from birth_year_start)', 'signup_at') }} as age_band_at_signup,
+        cast({{ year_of('birth_year_start') }} as integer) as birth_year,
+        {{ age_band(year_of('birth_year_start'), 'signup_at') }} as age_band_at_signup,
         city,
         state,
         {{ br_region('state') }} as region,

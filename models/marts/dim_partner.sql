@@ -27,7 +27,7 @@ unknown as (
         cast(null as string) as cnpj,
         'Unknown partner' as partner_name,
         'unknown' as segment,
-        cast(null as decimal(6, 2)) as points_per_brl
+        cast(null as {{ loyalty.type_decimal(6, 2) }}) as points_per_brl
 
 ),
 

@@ -4,6 +4,8 @@
         unique_key='transaction_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        partition_by=bigquery_partition('purchase_date'),
+        cluster_by=['member_id'],
     )
 }}
 

@@ -4,6 +4,8 @@
         unique_key='member_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        partition_by=bigquery_partition('month_start', 'month'),
+        cluster_by=['member_id'],
     )
 }}
 
@@ -336,7 +338,7 @@ final as (
         coalesce(status, 'unknown') as status_at_month_end,
         cast(months_since_signup as integer) as months_since_signup,
         cast(purchases as bigint) as purchases,
-        cast(amount_brl as decimal(14, 2)) as amount_brl,
+        cast(amount_brl as {{ loyalty.type_decimal(14, 2) }}) as amount_brl,
         cast(distinct_partners as bigint) as distinct_partners,
         cast(campaign_purchases as bigint) as campaign_purchases,
         last_purchase_at,

@@ -64,13 +64,13 @@ final as (
         members.status,
         members.region,
         churn.cutoff_date as scored_for_cutoff,
-        cast(churn.score as double) as churn_probability,
+        cast(churn.score as {{ loyalty.type_double() }}) as churn_probability,
         case
             when churn.score >= 0.6 then 'high'
             when churn.score >= 0.3 then 'medium'
             else 'low'
         end as churn_risk_band,
-        cast(points.score as double) as expected_points_next_90d,
+        cast(points.score as {{ loyalty.type_double() }}) as expected_points_next_90d,
         churn.model_version as churn_model_version,
         points.model_version as points_model_version,
         churn.scored_at

@@ -4,6 +4,8 @@
         unique_key=['member_id', 'cutoff_date'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        partition_by=bigquery_partition('cutoff_date', 'month'),
+        cluster_by=['member_id'],
     )
 }}
 
@@ -350,7 +352,7 @@ final as (
         ----------  frequency
         cast(purchases_lifetime as bigint) as purchases_lifetime,
         cast(
-            purchases_lifetime * 30.0 / greatest(tenure_days, 1) as double
+            purchases_lifetime * 30.0 / greatest(tenure_days, 1) as {{ loyalty.type_double() }}
         ) as purchases_per_30d_lifetime,
         cast(purchases_last_month as bigint) as purchases_last_month,
         cast(purchases_3m as bigint) as purchases_3m,
@@ -359,15 +361,15 @@ final as (
         cast(purchases_12m as bigint) as purchases_12m,
         cast(active_months_6m as bigint) as active_months_6m,
         -- trend: last 3 months against the 3 before (1 = flat, above 1 = growing)
-        cast((purchases_3m + 1.0) / (purchases_prev_3m + 1.0) as double) as purchase_trend_3m,
+        cast((purchases_3m + 1.0) / (purchases_prev_3m + 1.0) as {{ loyalty.type_double() }}) as purchase_trend_3m,
         -- how overdue the next purchase is, in units of the member's usual gap between purchases
         cast(
             coalesce(recency_days, tenure_days) * purchases_lifetime * 1.0 / greatest(tenure_days, 1)
-            as double
+            as {{ loyalty.type_double() }}
         ) as overdue_ratio,
         ----------  monetary and points
-        cast(amount_3m as decimal(14, 2)) as amount_3m,
-        cast(amount_12m as decimal(14, 2)) as amount_12m,
+        cast(amount_3m as {{ loyalty.type_decimal(14, 2) }}) as amount_3m,
+        cast(amount_12m as {{ loyalty.type_decimal(14, 2) }}) as amount_12m,
         cast(points_earned_3m as bigint) as points_earned_3m,
         cast(points_earned_12m as bigint) as points_earned_12m,
         cast(points_redeemed_12m as bigint) as points_redeemed_12m,
@@ -378,7 +380,7 @@ final as (
         cast(coalesce(partners_last_month, 0) as bigint) as partners_last_month,
         cast(distinct_partners_12m as bigint) as distinct_partners_12m,
         cast(
-            campaign_purchases_12m * 1.0 / greatest(purchases_12m, 1) as double
+            campaign_purchases_12m * 1.0 / greatest(purchases_12m, 1) as {{ loyalty.type_double() }}
         ) as campaign_share_12m,
         ----------  member attributes at the cutoff
         tier,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
+from ml.config import Settings
 from ml.dbt_artifacts import ResolvedSource, check_columns, normalise_type
-from ml.errors import DataError, SpecError
+from ml.errors import DataError, SpecError, WarehouseError
 from ml.evaluation import calibration_table, classification_metrics, regression_metrics
 from ml.specs import load_spec, parse_spec
 from ml.training import PeriodSplit, feature_frame, temporal_split
-from ml.warehouse import Relation
+from ml.warehouse import Relation, open_warehouse
 
 BASE = {
     "name": "m",
@@ -119,6 +122,48 @@ def test_contract_and_columns_are_checked():
 def test_type_names_normalise_across_spellings():
     assert normalise_type("DECIMAL(14, 2)") == normalise_type("numeric(14,2)")
     assert normalise_type("string") == normalise_type("VARCHAR")
+    assert normalise_type("bigint") != normalise_type("integer")
+
+
+def test_bigquery_types_compare_with_its_own_aliases():
+    """The BigQuery API reports legacy names (INTEGER, FLOAT); contracts say bigint, float64."""
+    source = ResolvedSource(
+        Relation("s", "t"),
+        {"n": "bigint", "x": "float64", "m": "numeric", "b": "boolean", "s": "string"},
+    )
+    actual = {"n": "integer", "x": "float", "m": "numeric", "b": "boolean", "s": "string"}
+    check_columns(source, actual, list(actual), dialect="bigquery")
+    with pytest.raises(DataError, match="n is string, contract says bigint"):
+        check_columns(source, {**actual, "n": "string"}, ["n"], dialect="bigquery")
+    assert normalise_type("NUMERIC(14, 2)", "bigquery") == normalise_type("decimal", "bigquery")
+
+
+def test_targets_pick_their_warehouse(tmp_path):
+    duck = open_warehouse(replace(Settings(), target="dev", duckdb_path=tmp_path / "w.duckdb"))
+    assert duck.dialect == "duckdb" and duck.quote('a"b') == '"a""b"'
+    emulator = open_warehouse(replace(Settings(), target="bigquery_emulator", bq_project=""))
+    assert emulator.dialect == "bigquery" and emulator.quote("a") == "`a`"
+    assert emulator.settings.project == "local-project"
+    assert emulator.settings.api_endpoint.startswith("http://127.0.0.1:")
+    with pytest.raises(WarehouseError, match="LOYALTY_BQ_PROJECT"):
+        open_warehouse(replace(Settings(), target="bigquery", bq_project=""))
+    with pytest.raises(WarehouseError, match="no connection layer"):
+        open_warehouse(replace(Settings(), target="snowflake"))
+
+
+def test_scores_merge_replaces_each_model_version_and_cutoff():
+    from google.cloud import bigquery
+
+    from ml.warehouse_bigquery import _merge_scores_sql
+
+    sql = _merge_scores_sql(
+        bigquery.Table("p.ml_scores.model_scores"), bigquery.Table("p.ml_scores.incoming")
+    )
+    assert sql.startswith("merge into `p`.`ml_scores`.`model_scores`")
+    keys = "d.`model_name` = s.`model_name` and d.`model_version` = s.`model_version` and "
+    assert f"on s.is_marker and {keys}d.`cutoff_date` = s.`cutoff_date`" in sql
+    assert "cast(null as FLOAT64) as `score`" in sql  # markers carry keys only
+    assert "when matched then delete" in sql and "when not matched and not s.is_marker" in sql
 
 
 def test_metrics_match_hand_computed_values():

@@ -1,5 +1,6 @@
 -- surrogate_key: deterministic md5 hex, nulls replaced by a sentinel, order matters.
 -- row_fingerprint: the same identity (whatever its type on the adapter), never null.
+-- timestamp_text: the same text on every adapter, so keys built from timestamps match.
 with cases as (
     select 1 as id, '1' as a, cast(null as {{ dbt.type_string() }}) as b
     union all select 2, '1', cast(null as {{ dbt.type_string() }})
@@ -44,6 +45,16 @@ checks as (
     union all select
         'fingerprint never null',
         (select count(fingerprint) from keyed) = 4
+    {%- for literal, text in [
+        ('2024-01-01 10:00:00', '2024-01-01 10:00:00'),
+        ('2024-01-01 10:00:10.5', '2024-01-01 10:00:10.5'),
+        ('2024-12-31 23:59:59.000001', '2024-12-31 23:59:59.000001'),
+    ] %}
+    union all select
+        'timestamp_text of {{ literal }}',
+        {{ loyalty.timestamp_text("cast('" ~ literal ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+        = '{{ text }}'
+    {%- endfor %}
 )
 
 select *

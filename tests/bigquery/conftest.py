@@ -1,0 +1,99 @@
+"""The project on the local BigQuery emulator: one session loads the seeds, builds everything
+twice (the second run merges a month start into the incremental models), writes the docs
+catalog, and builds the same seeds on DuckDB to compare with. `make test-bigquery` starts the
+emulator (scripts/with_bigquery_emulator.sh) and sets LOYALTY_BQ_EMULATOR_PORT."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import dbt_env, run_dbt
+
+# The first build stops three exports before the last: the second build merges the rest into
+# the incremental models.
+FIRST_LOAD_THROUGH = "2025-12-29 02:00:00"
+PROJECT = "local-project"
+# Incremental models whose bookkeeping column is loaded_through (the others have loaded_at).
+LOADED_THROUGH = {"member_monthly", "ml_member_features"}
+
+
+@dataclass(frozen=True)
+class EmulatorBuild:
+    port: int
+    first: Path  # target folder of the first build (the tables' DDL)
+    second: Path  # of the incremental build, the docs and the ML commands
+    duckdb: Path  # the same seeds built on DuckDB
+    # what each build ran (docs generate rewrites run_results.json, so kept here)
+    results: dict[Path, list[dict]] = field(default_factory=dict)
+    # max(loaded_at or loaded_through) of each incremental model after the first build
+    loaded_after_first: dict[str, str] = field(default_factory=dict)
+
+    def keep_results(self, target: Path) -> None:
+        self.results[target] = json.loads((target / "run_results.json").read_text())["results"]
+
+    def artifact(self, name: str) -> dict:
+        return json.loads((self.second / name).read_text())
+
+    def incremental_models(self) -> dict[str, str]:
+        """name -> dataset of every incremental model, from the first build's manifest."""
+        nodes = json.loads((self.first / "manifest.json").read_text())["nodes"].values()
+        return {
+            n["name"]: n["schema"]
+            for n in nodes
+            if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"
+        }
+
+    def last_loads(self) -> dict[str, str]:
+        """When each incremental model last took rows: its loaded_at / loaded_through."""
+        client = self.client()
+        loads = {}
+        for name, dataset in self.incremental_models().items():
+            column = "loaded_through" if name in LOADED_THROUGH else "loaded_at"
+            query = f"select cast(max({column}) as string) as last_load from `{dataset}.{name}`"
+            loads[name] = next(iter(client.query(query).result())).last_load
+        return loads
+
+    def client(self):
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import bigquery
+
+        return bigquery.Client(
+            project=PROJECT,
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": f"http://127.0.0.1:{self.port}"},
+        )
+
+
+def emulator_env(target: Path) -> dict[str, str]:
+    return {**dbt_env(Path("unused.duckdb"), target), "DBT_TARGET": "bigquery_emulator"}
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory) -> Iterator[EmulatorBuild]:
+    port = os.environ.get("LOYALTY_BQ_EMULATOR_PORT")
+    if not port:
+        pytest.fail("no emulator: run these tests with `make test-bigquery`", False)
+    tmp = tmp_path_factory.mktemp("bigquery")
+    first, second = tmp / "first", tmp / "second"
+    run_dbt(["seed"], emulator_env(first))
+    through = json.dumps({"raw_extracted_through": FIRST_LOAD_THROUGH})
+    # everything but the seeds (loaded once above); tests on seeds and models included
+    everything = ["--select", "resource_type:model resource_type:test resource_type:unit_test"]
+    run_dbt(["build", *everything, "--vars", through], emulator_env(first))
+    build = EmulatorBuild(int(port), first, second, tmp / "loyalty.duckdb")
+    build.keep_results(first)
+    build.loaded_after_first.update(build.last_loads())
+    run_dbt(["build", *everything], emulator_env(second))
+    build.keep_results(second)
+    run_dbt(["docs", "generate"], emulator_env(second))
+
+    duck = dbt_env(build.duckdb, tmp / "duckdb")
+    run_dbt(["seed"], duck)
+    run_dbt(["run"], duck)
+    yield build
