@@ -343,16 +343,59 @@ def datagen(
     seeds: Annotated[
         bool, typer.Option(help="Write the CSV seeds (--no-seeds: lake only).")
     ] = True,
+    lake_through: Annotated[
+        str | None,
+        typer.Option(
+            help="Write the lake's extract days only up to this date (ISO); the rest of the "
+            "simulated period can be appended later with --append-days."
+        ),
+    ] = None,
+    append_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Append the next N extract days to the lake at --out-lake, with the settings "
+            "its manifest (in --out-meta) recorded; the other options are ignored.",
+        ),
+    ] = None,
 ) -> None:
     """Generate the raw OLTP extracts (CSV seeds and/or a Parquet lake), their manifest and
     the churn truth."""
     from ml.datagen import GeneratorConfig, generate
+    from ml.datagen import append_days as append
 
-    try:
-        start_day = date.fromisoformat(start)
-    except ValueError:
-        console.print(f"[red]error:[/] --start must be an ISO date (YYYY-MM-DD), got {start!r}")
-        raise typer.Exit(2) from None
+    def iso_date(option: str, value: str) -> date:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            console.print(f"[red]error:[/] {option} must be an ISO date, got {value!r}")
+            raise typer.Exit(2) from None
+
+    if append_days is not None:
+        if out_lake is None:
+            console.print("[red]error:[/] --append-days needs --out-lake (the lake to extend)")
+            raise typer.Exit(2)
+        with _progress() as progress:
+            task = progress.add_task("appending", total=len(STEPS), unit="steps")
+
+            def step(name: str) -> None:
+                progress.update(task, description=f"appending: {name}", advance=name != STEPS[0])
+
+            try:
+                manifest = append(out_lake, out_meta, append_days, step)
+            except ValueError as exc:
+                console.print(f"[red]error:[/] {exc}")
+                raise typer.Exit(2) from None
+        lake = manifest["lake"]
+        table = Table(title=f"{out_lake} now holds extracts through {lake['through']}")
+        for col in ["table", "rows", "extract days"]:
+            table.add_column(col, justify="left" if col == "table" else "right")
+        for name, r in lake["tables"].items():
+            table.add_row(name, f"{r['rows']:,}", str(r["partitions"]))
+        console.print(table)
+        return
+    start_day = iso_date("--start", start)
+    through_day = iso_date("--lake-through", lake_through) if lake_through else None
     cfg = GeneratorConfig(
         seed=seed, members=members, months=months, start=start_day, defect_rate=defect_rate
     )
@@ -362,11 +405,20 @@ def datagen(
         def step(name: str) -> None:
             progress.update(task, description=f"generating: {name}", advance=name != STEPS[0])
 
-        manifest = generate(cfg, out_seeds if seeds else None, out_meta, step, out_lake=out_lake)
+        manifest = generate(
+            cfg,
+            out_seeds if seeds else None,
+            out_meta,
+            step,
+            out_lake=out_lake,
+            lake_through=through_day,
+        )
         progress.update(task, completed=len(STEPS))
 
     where = ", ".join(str(p) for p in (out_seeds if seeds else None, out_lake) if p)
     table = Table(title=f"Raw extracts written to {where} (manifest in {out_meta}/)")
+    if through_day:
+        table.caption = f"the simulated period; the lake holds its extracts through {through_day}"
     for col in ["table", "rows", "current", "superseded", "quarantined", "defects"]:
         table.add_column(col, justify="left" if col in ("table", "defects") else "right")
     for name, r in manifest["tables"].items():

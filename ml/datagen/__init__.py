@@ -16,6 +16,7 @@ import io
 import json
 import tempfile
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ from ml.datagen.lake import finalize_lake, stage_chunk
 from ml.datagen.purchases import draw_purchases
 from ml.datagen.schema import TABLES
 
-__all__ = ["GeneratorConfig", "generate"]
+__all__ = ["GeneratorConfig", "append_days", "generate"]
 
 GENERATOR_VERSION = "2"
 HOLIDAY_SEED = "reference/ref_br_national_holidays.csv"
@@ -127,15 +128,66 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def append_days(
+    lake: Path, out_meta: Path, days: int, step: Callable[[str], None] = lambda _: None
+) -> dict:
+    """Add the next `days` extract days to a lake that holds the first part of its simulated
+    period, and return the updated manifest.
+
+    The generator simulates whole histories (a member's purchases, balance and versions depend
+    on everything before), so an append re-runs the simulation recorded in the manifest, which
+    is deterministic, and writes only the new days: each day holds exactly what a lake written
+    at once would hold there (new purchases, new CDC versions of old records, reversals of
+    earlier purchases). It costs as much as generating the whole lake."""
+    path = out_meta / "manifest.json"
+    if not path.exists():
+        raise ValueError(f"no manifest at {path}: generate the lake first (--out-lake)")
+    before = json.loads(path.read_text())
+    if "lake" not in before:
+        raise ValueError(f"{path} describes no lake: generate one with --out-lake")
+    cfg = GeneratorConfig.from_dict(before["config"])
+    last = cfg.extract_at.date()
+    after = date.fromisoformat(before["lake"].get("through", last.isoformat()))
+    through = after + timedelta(days=days)
+    if through > last:
+        raise ValueError(
+            f"the lake holds extracts through {after}, and its simulated period ends with the "
+            f"export of {last}: at most {(last - after).days} more day(s); generate a longer "
+            "period (--months) to append more"
+        )
+    later = sorted(
+        day.name
+        for day in lake.glob("*/extract_date=*")
+        if day.name.removeprefix("extract_date=") > after.isoformat()
+    )
+    if later:
+        raise ValueError(f"{lake} already holds extract days after {after} ({later[0]}, ...)")
+    manifest = generate(cfg, None, out_meta, step, lake, lake_through=through, lake_after=after)
+    for name, added in manifest["lake"]["tables"].items():
+        held = before["lake"]["tables"].get(name, {"rows": 0, "partitions": 0})
+        added["rows"] += held["rows"]
+        added["partitions"] += held["partitions"]
+    manifest["lake"]["appended"] = {"after": after.isoformat(), "days": days}
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return manifest
+
+
 def generate(
     cfg: GeneratorConfig,
     out_seeds: Path | None,
     out_meta: Path,
     step: Callable[[str], None] = lambda _: None,
     out_lake: Path | None = None,
+    lake_through: date | None = None,
+    lake_after: date | None = None,
 ) -> dict:
     """Simulate the program, write its extracts (CSV seeds and/or a Parquet lake) and return
-    the manifest."""
+    the manifest.
+
+    The lake can hold the first part of the simulated period: the extract days up to
+    `lake_through`; with `lake_after` only the days after it are written, beside those already
+    in the lake (append_days). The manifest's `tables` always describe the whole simulated
+    period, its `lake` section what this call wrote."""
     if out_seeds is not None and cfg.members > MAX_SEED_MEMBERS:
         raise ValueError(
             f"{cfg.members:,} members is too many for CSV seeds (at most {MAX_SEED_MEMBERS:,}): "
@@ -232,7 +284,13 @@ def generate(
         },
     }
     if staging:
-        manifest["lake"] = {"path": str(out_lake), "tables": finalize_lake(staging, out_lake)}
+        through = lake_through or cfg.extract_at.date()
+        written = finalize_lake(staging, out_lake, after=lake_after, through=through)
+        manifest["lake"] = {
+            "path": str(out_lake),
+            "through": through.isoformat(),
+            "tables": written,
+        }
     files[out_meta / "manifest.json"] = (
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     ).encode()

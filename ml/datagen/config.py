@@ -41,6 +41,17 @@ class GeneratorConfig:
             d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
         return out
 
+    @classmethod
+    def from_dict(cls, d: dict) -> GeneratorConfig:
+        """The config a manifest recorded (to_dict's output)."""
+        return cls(
+            seed=d["seed"],
+            members=d["members"],
+            months=d["months"],
+            start=date.fromisoformat(d["start"]),
+            defect_rate=d["defect_rate"],
+        )
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["start"] = self.start.isoformat()

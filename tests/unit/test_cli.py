@@ -37,3 +37,12 @@ def test_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert "ml " in result.output
+
+
+def test_datagen_append_needs_a_lake_and_its_manifest(tmp_path):
+    result = runner.invoke(app, ["datagen", "--append-days", "1"])
+    assert result.exit_code == 2 and "--append-days needs --out-lake" in result.output
+    args = ["--out-lake", str(tmp_path / "lake"), "--out-meta", str(tmp_path / "meta")]
+    result = runner.invoke(app, ["datagen", "--append-days", "1", *args])
+    assert result.exit_code == 2 and "no manifest" in result.output
+    assert "Traceback" not in result.output

@@ -151,3 +151,45 @@ def test_churn_truth_is_calibrated_against_the_realised_labels(root):
         in_bin = (p >= lo) & (p < lo + 0.1)
         if in_bin.sum() >= 200:
             assert abs(p[in_bin].mean() - y[in_bin].mean()) < 0.05, lo
+
+
+def _lake_rows(lake: Path, table: str) -> str:
+    return f"select * from read_parquet('{lake}/{table}/*/*.parquet', hive_partitioning = true)"
+
+
+def test_a_lake_grown_by_appends_equals_one_written_at_once(tmp_path):
+    import duckdb
+
+    from ml.datagen import append_days
+
+    whole = generate(SMALL, None, tmp_path / "meta_whole", out_lake=tmp_path / "whole")
+    last = SMALL.extract_at.date()
+    lake, meta = tmp_path / "grown", tmp_path / "meta_grown"
+    first = generate(SMALL, None, meta, out_lake=lake, lake_through=last - timedelta(days=5))
+    assert first["lake"]["through"] == (last - timedelta(days=5)).isoformat()
+    days = {p.name for p in (lake / "transactions").iterdir()}
+    assert max(days) == f"extract_date={last - timedelta(days=5)}"
+
+    append_days(lake, meta, 3)
+    grown = append_days(lake, meta, 2)
+    assert grown["lake"]["through"] == last.isoformat()
+    assert grown["lake"]["tables"] == whole["lake"]["tables"]
+    assert json.loads((meta / "manifest.json").read_text())["lake"] == grown["lake"]
+    con = duckdb.connect()
+    for table in TABLES:
+        mine, theirs = _lake_rows(lake, table), _lake_rows(tmp_path / "whole", table)
+        for a, b in ((mine, theirs), (theirs, mine)):
+            assert con.execute(f"select count(*) from ({a} except all {b})").fetchall() == [(0,)]
+    # the appended days bring new CDC versions of records first exported earlier
+    late = con.execute(
+        f"select count(*) from ({_lake_rows(lake, 'transactions')}) "
+        f"where extract_date > '{last - timedelta(days=5)}' "
+        f"and purchased_at < '{last - timedelta(days=6)}'"
+    ).fetchall()[0][0]
+    assert late > 0
+
+    with pytest.raises(ValueError, match="at most 0 more day"):
+        append_days(lake, meta, 1)
+    generate(SMALL, None, tmp_path / "no_lake")
+    with pytest.raises(ValueError, match="describes no lake"):
+        append_days(lake, tmp_path / "no_lake", 1)
