@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import json
+import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -35,7 +36,7 @@ from ml.datagen.extracts import (
     redemption_rows,
     transaction_table,
 )
-from ml.datagen.lake import finalize_lake, stage_chunk
+from ml.datagen.lake import PENDING_EXPORTS, finalize_lake, stage_chunk
 from ml.datagen.purchases import draw_purchases
 from ml.datagen.schema import TABLES
 
@@ -135,19 +136,21 @@ def append_days(
     period, and return the updated manifest.
 
     The generator simulates whole histories (a member's purchases, balance and versions depend
-    on everything before), so an append re-runs the simulation recorded in the manifest, which
-    is deterministic, and writes only the new days: each day holds exactly what a lake written
-    at once would hold there (new purchases, new CDC versions of old records, reversals of
-    earlier purchases). It costs as much as generating the whole lake."""
+    on everything before), so the exports after the lake's last day were simulated with it and
+    wait in `<lake>/_pending_exports/` (staged Parquet, outside the tables' folders dbt reads);
+    an append moves the next days into the lake: each holds exactly what a lake written at once
+    holds there (new purchases, new CDC versions of old records, reversals of earlier
+    purchases). Without that folder the simulation the manifest recorded is re-run (it is
+    deterministic), which costs a whole generation."""
     path = out_meta / "manifest.json"
     if not path.exists():
         raise ValueError(f"no manifest at {path}: generate the lake first (--out-lake)")
-    before = json.loads(path.read_text())
-    if "lake" not in before:
+    manifest = json.loads(path.read_text())
+    if "lake" not in manifest:
         raise ValueError(f"{path} describes no lake: generate one with --out-lake")
-    cfg = GeneratorConfig.from_dict(before["config"])
+    cfg = GeneratorConfig.from_dict(manifest["config"])
     last = cfg.extract_at.date()
-    after = date.fromisoformat(before["lake"].get("through", last.isoformat()))
+    after = date.fromisoformat(manifest["lake"].get("through", last.isoformat()))
     through = after + timedelta(days=days)
     if through > last:
         raise ValueError(
@@ -162,12 +165,27 @@ def append_days(
     )
     if later:
         raise ValueError(f"{lake} already holds extract days after {after} ({later[0]}, ...)")
-    manifest = generate(cfg, None, out_meta, step, lake, lake_through=through, lake_after=after)
-    for name, added in manifest["lake"]["tables"].items():
-        held = before["lake"]["tables"].get(name, {"rows": 0, "partitions": 0})
-        added["rows"] += held["rows"]
-        added["partitions"] += held["partitions"]
-    manifest["lake"]["appended"] = {"after": after.isoformat(), "days": days}
+    held = manifest["lake"]["tables"]
+    if (lake / PENDING_EXPORTS).is_dir():
+        step("write")
+        added = finalize_lake(
+            lake / PENDING_EXPORTS, lake, after=after, through=through, keep_source=through < last
+        )
+    else:
+        resimulated = generate(cfg, None, out_meta, step, lake, through, lake_after=after)
+        added = resimulated["lake"]["tables"]
+    manifest["lake"] = {
+        "path": str(lake),
+        "through": through.isoformat(),
+        "tables": {
+            name: {
+                key: held.get(name, {}).get(key, 0) + added[name][key]
+                for key in ("rows", "partitions")
+            }
+            for name in added
+        },
+        "appended": {"after": after.isoformat(), "days": days},
+    }
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return manifest
 
@@ -285,7 +303,13 @@ def generate(
     }
     if staging:
         through = lake_through or cfg.extract_at.date()
-        written = finalize_lake(staging, out_lake, after=lake_after, through=through)
+        pending = through < cfg.extract_at.date()
+        written = finalize_lake(
+            staging, out_lake, after=lake_after, through=through, keep_source=pending
+        )
+        if pending:  # the later exports wait beside the lake for append_days
+            shutil.rmtree(out_lake / PENDING_EXPORTS, ignore_errors=True)
+            shutil.move(staging, out_lake / PENDING_EXPORTS)
         manifest["lake"] = {
             "path": str(out_lake),
             "through": through.isoformat(),

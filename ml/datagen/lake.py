@@ -30,18 +30,24 @@ def stage_chunk(tables: dict[str, pa.Table], staging: Path, k: int) -> None:
         pq.write_table(pa.table(empty_as_null), folder / f"chunk-{k:05d}.parquet")
 
 
+# Exports simulated after the lake's last extract day, staged for `ml datagen --append-days`.
+PENDING_EXPORTS = "_pending_exports"
+
+
 def finalize_lake(
     staging: Path,
     lake: Path,
     memory_limit: str = "1GB",
     after: date | None = None,
     through: date | None = None,
+    keep_source: bool = False,
 ) -> dict[str, dict]:
     """Repartition the staged chunks by extract day into the lake; return rows and partitions.
 
     Only the extract days in (after, through] are written. Without `after` the lake's tables
     are replaced; with it (an append) the new days are added beside the ones already there,
-    and a day that is already in the lake is an error rather than a silent overwrite."""
+    and a day that is already in the lake is an error rather than a silent overwrite. The
+    staged chunks are deleted afterwards unless `keep_source` (later days still to come)."""
     summary = {}
     day = "substr(extracted_at, 1, 10)"
     where = []
@@ -53,7 +59,7 @@ def finalize_lake(
     scratch = lake / ".writing"
     con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": False})
     try:
-        for table in sorted(p.name for p in staging.iterdir()):
+        for table in sorted(p.name for p in staging.iterdir() if p.is_dir()):
             target, written = lake / table, scratch / table
             shutil.rmtree(written, ignore_errors=True)
             written.parent.mkdir(parents=True, exist_ok=True)
@@ -77,6 +83,7 @@ def finalize_lake(
             summary[table] = {"rows": rows, "partitions": n_days}
     finally:
         con.close()
-        shutil.rmtree(staging, ignore_errors=True)
+        if not keep_source:
+            shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(scratch, ignore_errors=True)
     return summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import filecmp
 import json
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -161,6 +162,7 @@ def test_a_lake_grown_by_appends_equals_one_written_at_once(tmp_path):
     import duckdb
 
     from ml.datagen import append_days
+    from ml.datagen.lake import PENDING_EXPORTS
 
     whole = generate(SMALL, None, tmp_path / "meta_whole", out_lake=tmp_path / "whole")
     last = SMALL.extract_at.date()
@@ -170,8 +172,12 @@ def test_a_lake_grown_by_appends_equals_one_written_at_once(tmp_path):
     days = {p.name for p in (lake / "transactions").iterdir()}
     assert max(days) == f"extract_date={last - timedelta(days=5)}"
 
+    # the later exports wait beside the lake, outside the tables' folders dbt reads
+    assert (lake / PENDING_EXPORTS / "transactions").is_dir()
     append_days(lake, meta, 3)
+    shutil.rmtree(lake / PENDING_EXPORTS)  # without them, an append re-runs the simulation
     grown = append_days(lake, meta, 2)
+    assert not (lake / PENDING_EXPORTS).exists()
     assert grown["lake"]["through"] == last.isoformat()
     assert grown["lake"]["tables"] == whole["lake"]["tables"]
     assert json.loads((meta / "manifest.json").read_text())["lake"] == grown["lake"]
