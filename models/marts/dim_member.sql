@@ -1,9 +1,35 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='member_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- Type-2 history of members: one row per CDC version, valid from its updated_at until the next.
+-- Incremental by member: a member with a version staging loaded since this model's last run
+-- gets all their versions rebuilt (a new version closes the previous window); the others'
+-- rows stay as they are.
 with
+
+all_versions as {{ inline_cte() }} (
+
+    select * from {{ ref('stg_loyalty__member_versions') }}
+
+),
 
 versions as (
 
-    select * from {{ ref('stg_loyalty__member_versions') }}
+    select all_versions.*
+    from all_versions
+    {% if is_incremental() %}
+        where all_versions.member_id in (
+            select changed.member_id
+            from all_versions as changed
+            where changed.loaded_at > {{ incremental_threshold('loaded_at', lookback_days=0) }}
+        )
+    {% endif %}
 
 ),
 
@@ -73,8 +99,11 @@ unknown as (
 final as (
 
     select * from known
-    union all
-    select * from unknown
+    {% if not is_incremental() %}
+        -- written once: no member version ever touches it
+        union all
+        select * from unknown
+    {% endif %}
 
 )
 
