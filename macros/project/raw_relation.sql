@@ -56,6 +56,16 @@
     {%- endif -%}
 {% endmacro %}
 
+{#- An incremental model's filter to the keys (e.g. members) with a row that staging loaded
+    since the model's last run: their rows are rebuilt whole, everyone else's stay. -#}
+{% macro touched_since_last_load(cte, key) %}
+    where {{ cte }}.{{ key }} in (
+        select changed.{{ key }}
+        from {{ cte }} as changed
+        where changed.loaded_at > {{ incremental_threshold('loaded_at', lookback_days=0) }}
+    )
+{%- endmacro %}
+
 {#- On the lake, the daily partitions an incremental run still has to read (those of the
     threshold's day on): the engine skips every older file. Seeds have no partitions. -#}
 {% macro raw_partitions_since(threshold) %}

@@ -24,11 +24,7 @@ versions as (
     select all_versions.*
     from all_versions
     {% if is_incremental() %}
-        where all_versions.member_id in (
-            select changed.member_id
-            from all_versions as changed
-            where changed.loaded_at > {{ incremental_threshold('loaded_at', lookback_days=0) }}
-        )
+        {{ touched_since_last_load('all_versions', 'member_id') }}
     {% endif %}
 
 ),

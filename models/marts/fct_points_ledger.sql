@@ -27,11 +27,7 @@ movements as (
     select all_movements.*
     from all_movements
     {% if is_incremental() %}
-        where all_movements.member_id in (
-            select changed.member_id
-            from all_movements as changed
-            where changed.loaded_at > {{ incremental_threshold('loaded_at', lookback_days=0) }}
-        )
+        {{ touched_since_last_load('all_movements', 'member_id') }}
     {% endif %}
 
 ),
