@@ -6,9 +6,11 @@ For each size (members; about 50 purchases per member over two years):
 - full refresh: `dbt run --full-refresh` of every model over the lake, wall time and peak RSS;
 - raw DuckDB: the same compiled SQL of every model, run in dependency order straight from
   Python on a fresh DuckDB file: the engine's own time, and the dbt / raw ratio;
-- incremental: the same lake loaded through the day before its last export, then one
-  incremental run for the last day: incremental / full ratio; then every table of the two
-  warehouses compared (`except all` both ways): the equivalence test at this size;
+- incremental: a lake that holds the extracts through 17 days before the end (hard links to
+  the generated one, the rest pending), built by full refresh; one more export appended
+  (`append_days`) and one incremental run: incremental / full ratio; the last 16 exports
+  appended and run; then every table of the two warehouses compared (`except all` both ways):
+  the equivalence test at this size;
 - raw load (sizes whose purchases fit `--seed-max-rows`): `dbt seed` vs the lake path vs
   DuckDB's own read at the same row count (ml.bench_load);
 - pandas baseline (ml.bench_pandas) under an address-space cap, checked against the warehouse.
@@ -24,6 +26,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
@@ -32,6 +35,8 @@ from ml.bench_load import compare_loads
 from ml.bench_markdown import markdown
 from ml.bench_process import dbt_env, memory_limit, run_process
 from ml.config import PROJECT_ROOT
+from ml.datagen import append_days
+from ml.datagen.lake import PENDING_EXPORTS
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 # schemas whose tables the equivalence check compares; the churn mart reads ML scores, which
@@ -40,6 +45,43 @@ COMPARED_SCHEMAS = ("main_staging", "main_marts", "main_ml")
 NOT_COMPARED = {"mart_member_churn_risk"}
 # when a row was built is bookkeeping, not data: it differs between the two histories by design
 BOOKKEEPING = {"loaded_through", "loaded_at"}
+
+
+def growing_lake(lake: Path, meta: Path, workdir: Path, through: str) -> tuple[Path, Path]:
+    """The generated lake as `ml datagen --lake-through` would have left it: the extract days
+    up to `through` in the lake, the later ones waiting in its pending exports, so that
+    `append_days` can land them one run at a time. Made of hard links (no copy at any size);
+    returns the new lake and its manifest's folder."""
+    grown, grown_meta = workdir / "growing_lake", workdir / "growing_meta"
+    shutil.rmtree(grown, ignore_errors=True)
+    for part in sorted(lake.glob("*/extract_date=*")):
+        table, day = part.parent.name, part.name.removeprefix("extract_date=")
+        for file in part.glob("*.parquet"):
+            if day <= through:
+                target = grown / table / part.name / file.name
+            else:
+                target = grown / PENDING_EXPORTS / table / f"{day}-{file.name}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(file, target)
+    manifest = json.loads((meta / "manifest.json").read_text())
+    with duckdb.connect() as con:
+        held = {
+            table: con.execute(
+                f"select count(*), count(distinct extract_date) from read_parquet("
+                f"'{grown / table}/*/*.parquet', hive_partitioning = true)"
+            ).fetchall()[0]
+            if any((grown / table).glob("*/*.parquet"))
+            else (0, 0)
+            for table in manifest["lake"]["tables"]
+        }
+    manifest["lake"] = {
+        "path": str(grown),
+        "through": through,
+        "tables": {t: {"rows": rows, "partitions": days} for t, (rows, days) in held.items()},
+    }
+    grown_meta.mkdir(parents=True, exist_ok=True)
+    (grown_meta / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return grown, grown_meta
 
 
 def _raw_duckdb(manifest: Path, full_db: Path, workdir: Path, threads: int) -> float:
@@ -176,27 +218,31 @@ def bench_size(members: int, workdir: Path, threads: int, reuse: bool, seed_max_
     print(f"  same SQL straight on DuckDB {raw_s:.1f} s")
 
     # +1 day on an ordinary mid-month export (the last export of a lake starts a month, which
-    # gives every member a new month row: measured too, as the catch-up run to the end)
-    last = manifest["extract_at"]
-    day = f"{_days_before(last[:10], 16)} {last[11:]}"
-    day_before = f"{_days_before(last[:10], 17)} {last[11:]}"
+    # gives every member a new month row: measured too, as the catch-up run to the end). The
+    # incremental warehouse reads a lake that grows the way a daily lake does (append_days
+    # lands the next export), so its runs keep their vars and dbt its partial parse.
+    last = manifest["extract_at"][:10]
+    grown, grown_meta = growing_lake(lake, meta, workdir, _days_before(last, 17))
     inc_db = workdir / "inc.duckdb"
     inc_db.unlink(missing_ok=True)
-    inc_env = dbt_env(inc_db, workdir / "t_inc", lake, threads)
+    inc_env = dbt_env(inc_db, workdir / "t_inc", grown, threads)
     run_process([DBT, "seed", "-s", "ref_br_national_holidays"], inc_env)
-    through = lambda ts: json.dumps({"raw_layer": "lake", "raw_extracted_through": ts})  # noqa: E731
-    run_process([DBT, "run", "--full-refresh", "--vars", through(day_before)], inc_env)
-    inc_s, inc_rss = run_process([DBT, "run", "--vars", through(day)], inc_env)
+    run_process([DBT, "run", "--full-refresh", "--vars", vars_lake], inc_env)
+    append_s = _timed(lambda: append_days(grown, grown_meta, 1))
+    inc_s, inc_rss = run_process([DBT, "run", "--vars", vars_lake], inc_env)
     try:
-        rest_s, _ = run_process([DBT, "run", "--vars", through(last)], inc_env)
+        append_days(grown, grown_meta, 16)
+        rest_s, _ = run_process([DBT, "run", "--vars", vars_lake], inc_env)
         differences = compare_warehouses(full_db, inc_db)
     except SystemExit as failed:  # recorded, not fatal: the other figures still stand
         rest_s, differences = None, {}
         print(f"  catching up to the last export failed: {str(failed)[-300:]}")
     inc_db.unlink()
+    shutil.rmtree(grown, ignore_errors=True)
     print(
-        f"  one more day incrementally {inc_s:.1f} s, the last 16 days {rest_s} s; "
-        f"rows differing from the full refresh {sum(differences.values())}"
+        f"  one more day: appended in {append_s:.1f} s, run incrementally in {inc_s:.1f} s; "
+        f"the last 16 days {rest_s} s; rows differing from the full refresh "
+        f"{sum(differences.values())}"
     )
 
     loads = None
@@ -218,7 +264,8 @@ def bench_size(members: int, workdir: Path, threads: int, reuse: bool, seed_max_
         },
         "raw_duckdb": {"seconds": raw_s, "dbt_over_raw": full_s / raw_s},
         "incremental_one_day": {
-            "day": day,
+            "day": _days_before(last, 16),
+            "append_seconds": append_s,
             "seconds": inc_s,
             "peak_rss_mb": inc_rss,
             "incremental_over_full": inc_s / full_s,
@@ -229,6 +276,12 @@ def bench_size(members: int, workdir: Path, threads: int, reuse: bool, seed_max_
         "raw_load": loads,
         "pandas": pandas,
     }
+
+
+def _timed(step) -> float:
+    started = time.perf_counter()
+    step()
+    return time.perf_counter() - started
 
 
 def _days_before(day: str, days: int) -> str:

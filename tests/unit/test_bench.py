@@ -121,3 +121,26 @@ def test_warehouses_compare_by_rows_or_by_checksum(tmp_path, monkeypatch):
         con.execute("update main_marts.fct set amount = 2.5 where amount = 1.5")
     assert compared(10) == 2  # one row only left, one only right
     assert compared(0) == 1  # checksums differ
+
+
+def test_the_growing_lake_holds_the_early_days_and_appends_the_rest(tmp_path):
+    from datetime import date
+
+    from ml.datagen import GeneratorConfig, append_days, generate
+
+    cfg = GeneratorConfig(seed=3, members=120, months=6, start=date(2024, 1, 1))
+    generate(cfg, None, tmp_path / "meta", out_lake=tmp_path / "lake")
+    lake = tmp_path / "lake"
+    grown, meta = bench_scale.growing_lake(lake, tmp_path / "meta", tmp_path, "2024-06-20")
+    days = sorted(p.name for p in (grown / "transactions").iterdir())
+    assert days[-1] == "extract_date=2024-06-20"
+    assert (grown / "_pending_exports" / "transactions").is_dir()
+    append_days(grown, meta, 11)  # through the last export, 2024-07-01
+    read = "select * from read_parquet('{}/{}/*/*.parquet', hive_partitioning = true)"
+    with duckdb.connect() as con:
+        for table in ("members", "transactions", "redemptions"):
+            ours, theirs = read.format(grown, table), read.format(lake, table)
+            for a, b in ((ours, theirs), (theirs, ours)):
+                missing = con.execute(f"select count(*) from ({a} except all {b})").fetchall()
+                assert missing == [(0,)], table
+    assert (lake / "transactions").is_dir()  # hard links: the source lake stays
