@@ -138,7 +138,7 @@ def append_days(
     The generator simulates whole histories (a member's purchases, balance and versions depend
     on everything before), so the exports after the lake's last day were simulated with it and
     wait in `<lake>/_pending_exports/` (staged Parquet, outside the tables' folders dbt reads);
-    an append moves the next days into the lake: each holds exactly what a lake written at once
+    an append writes the next days into the lake: each holds exactly what a lake written at once
     holds there (new purchases, new CDC versions of old records, reversals of earlier
     purchases). Without that folder the simulation the manifest recorded is re-run (it is
     deterministic), which costs a whole generation."""
