@@ -2,7 +2,7 @@
 
 import typer
 
-from ml.cli import datagen
+from ml.cli_datagen import datagen
 
 if __name__ == "__main__":
     typer.run(datagen)
