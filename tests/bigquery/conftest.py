@@ -1,5 +1,5 @@
 """The project on the local BigQuery emulator: one session loads the seeds, builds everything
-twice (the second run merges a month start into the incremental models), writes the docs
+twice (the second run merges the last three exports into the incremental models), writes the docs
 catalog, and builds the same seeds on DuckDB to compare with. `make test-bigquery` starts the
 emulator (scripts/with_bigquery_emulator.sh) and sets LOYALTY_BQ_EMULATOR_PORT."""
 
@@ -9,15 +9,16 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.integration.conftest import dbt_env, run_dbt
 
-# The first build stops three exports before the last: the second build merges the rest into
-# the incremental models.
-FIRST_LOAD_THROUGH = "2025-12-29 02:00:00"
+MANIFEST = ROOT / "data" / "datagen" / "manifest.json"  # what the generator wrote as seeds
+
 PROJECT = "local-project"
 # Incremental models whose bookkeeping column is loaded_through (the others have loaded_at).
 LOADED_THROUGH = {"member_monthly", "ml_member_features"}
@@ -82,7 +83,10 @@ def emulator(tmp_path_factory) -> Iterator[EmulatorBuild]:
     tmp = tmp_path_factory.mktemp("bigquery")
     first, second = tmp / "first", tmp / "second"
     run_dbt(["seed"], emulator_env(first))
-    through = json.dumps({"raw_extracted_through": FIRST_LOAD_THROUGH})
+    # the first build stops three exports before the generator's last one; the second build
+    # merges those into the incremental models
+    last = datetime.fromisoformat(json.loads(MANIFEST.read_text())["extract_at"])
+    through = json.dumps({"raw_extracted_through": str(last - timedelta(days=3))})
     # everything but the seeds (loaded once above); tests on seeds and models included
     everything = ["--select", "resource_type:model resource_type:test resource_type:unit_test"]
     run_dbt(["build", *everything, "--vars", through], emulator_env(first))
