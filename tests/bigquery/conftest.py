@@ -20,8 +20,6 @@ from tests.integration.conftest import dbt_env, run_dbt
 MANIFEST = ROOT / "data" / "datagen" / "manifest.json"  # what the generator wrote as seeds
 
 PROJECT = "local-project"
-# Incremental models whose bookkeeping column is loaded_through (the others have loaded_at).
-LOADED_THROUGH = {"member_monthly", "ml_member_features"}
 
 
 @dataclass(frozen=True)
@@ -41,11 +39,15 @@ class EmulatorBuild:
     def artifact(self, name: str) -> dict:
         return json.loads((self.second / name).read_text())
 
-    def incremental_models(self) -> dict[str, str]:
-        """name -> dataset of every incremental model, from the first build's manifest."""
+    def incremental_models(self) -> dict[str, tuple[str, str]]:
+        """name -> (dataset, bookkeeping column: loaded_through or loaded_at) of every
+        incremental model, from the first build's manifest."""
         nodes = json.loads((self.first / "manifest.json").read_text())["nodes"].values()
         return {
-            n["name"]: n["schema"]
+            n["name"]: (
+                n["schema"],
+                "loaded_through" if "loaded_through" in n["columns"] else "loaded_at",
+            )
             for n in nodes
             if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"
         }
@@ -54,8 +56,7 @@ class EmulatorBuild:
         """When each incremental model last took rows: its loaded_at / loaded_through."""
         client = self.client()
         loads = {}
-        for name, dataset in self.incremental_models().items():
-            column = "loaded_through" if name in LOADED_THROUGH else "loaded_at"
+        for name, (dataset, column) in self.incremental_models().items():
             query = f"select cast(max({column}) as string) as last_load from `{dataset}.{name}`"
             loads[name] = next(iter(client.query(query).result())).last_load
         return loads
