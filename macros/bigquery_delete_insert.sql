@@ -1,13 +1,14 @@
-{#- delete+insert on BigQuery. The incremental models replace every row of the keys a run
-    touches (a member's whole ledger, all of a member's months), which a merge on the key
-    cannot do: one key has many rows, and rows that disappear must go. dbt-bigquery only
-    knows merge, insert_overwrite and microbatch and rejects any other strategy by name, so
-    these two macros (called by name from its incremental materialization; a root-project
-    macro wins over the adapter's) let 'delete+insert' through and defer everything else to
-    the adapter's own. The statement is one MERGE, so it stays atomic without scripting. -#}
+{#- delete+insert, append (and the project's replace_tail, macros/replace_tail.sql) on BigQuery. The
+    incremental models replace every row of the keys a run touches (all of a member's months,
+    or a member's ledger from its first changed movement on), which a merge on the key cannot
+    do: one key has many rows, and rows that disappear must go. dbt-bigquery only knows merge,
+    insert_overwrite and microbatch and rejects any other strategy by name, so these two macros
+    (called by name from its incremental materialization; a root-project macro wins over the
+    adapter's) let them through and defer everything else to the adapter's own. Each statement
+    is one MERGE (or, to append, one INSERT), so it stays atomic without scripting. -#}
 {% macro dbt_bigquery_validate_get_incremental_strategy(config) %}
-    {%- if config.get('incremental_strategy') == 'delete+insert' %}
-        {{ return('delete+insert') }}
+    {%- if config.get('incremental_strategy') in ('append', 'delete+insert', 'replace_tail') %}
+        {{ return(config.get('incremental_strategy')) }}
     {%- endif %}
     {{ return(dbt.dbt_bigquery_validate_get_incremental_strategy(config)) }}
 {% endmacro %}
@@ -16,9 +17,15 @@
     strategy, tmp_relation, target_relation, sql, unique_key, partition_by, partitions,
     dest_columns, tmp_relation_exists, copy_partitions, incremental_predicates
 ) %}
+    {%- set source = tmp_relation if tmp_relation_exists else '(' ~ sql ~ ')' %}
     {%- if strategy == 'delete+insert' %}
-        {%- set source = tmp_relation if tmp_relation_exists else '(' ~ sql ~ ')' %}
         {{ return(bigquery_delete_insert_sql(target_relation, source, unique_key, dest_columns)) }}
+    {%- elif strategy == 'replace_tail' %}
+        {{ return(replace_tail_sql(target_relation, source, unique_key, dest_columns)) }}
+    {%- elif strategy == 'append' %}
+        {%- set columns = dest_columns | map(attribute='quoted') | join(', ') %}
+        {{ return('insert into ' ~ target_relation ~ ' (' ~ columns ~ ') select ' ~ columns
+            ~ ' from ' ~ source) }}
     {%- endif %}
     {{ return(dbt.bq_generate_incremental_build_sql(
         strategy, tmp_relation, target_relation, sql, unique_key, partition_by, partitions,

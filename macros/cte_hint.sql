@@ -10,3 +10,16 @@
 {% macro default__inline_cte() %}{% endmacro %}
 
 {% macro duckdb__inline_cte() %}not materialized{% endmacro %}
+
+{#- Written `name as <this macro> (`: compute this CTE once, before what reads it. DuckDB's join
+    order follows its cardinality estimates, which a filter on a load time or a join to the
+    rows loaded since the last run overestimate by orders of magnitude: a small CTE (a run's
+    touched rows) marked so is joined as what it is, instead of the planner joining the
+    whole history to a dimension first. Nothing on BigQuery. -#}
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte', 'loyalty')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_cte() %}{% endmacro %}
+
+{% macro duckdb__materialized_cte() %}materialized{% endmacro %}

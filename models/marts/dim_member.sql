@@ -67,36 +67,40 @@ known as (
 
 ),
 
-unknown as (
+{% if not is_incremental() %}
 
-    select
-        '-1' as member_sk,
-        cast(-1 as bigint) as member_id,
-        cast(null as string) as cpf_hash,
-        cast(null as string) as email_hash,
-        cast(null as string) as phone_hash,
-        cast(null as string) as name_hash,
-        cast(null as integer) as birth_year,
-        'unknown' as age_band_at_signup,
-        cast(null as string) as city,
-        cast(null as string) as state,
-        'Desconhecida' as region,
-        'unknown' as tier,
-        'unknown' as status,
-        cast(null as timestamp) as signup_at,
-        cast('1900-01-01 00:00:00' as timestamp) as valid_from,
-        cast(null as timestamp) as valid_to,
-        true as is_current,
-        cast(1 as integer) as version_number,
-        cast(null as timestamp) as loaded_at
+    -- written once, by a full refresh: no member version ever touches it
+    unknown as (
 
-),
+        select
+            '-1' as member_sk,
+            cast(-1 as bigint) as member_id,
+            cast(null as string) as cpf_hash,
+            cast(null as string) as email_hash,
+            cast(null as string) as phone_hash,
+            cast(null as string) as name_hash,
+            cast(null as integer) as birth_year,
+            'unknown' as age_band_at_signup,
+            cast(null as string) as city,
+            cast(null as string) as state,
+            'Desconhecida' as region,
+            'unknown' as tier,
+            'unknown' as status,
+            cast(null as timestamp) as signup_at,
+            cast('1900-01-01 00:00:00' as timestamp) as valid_from,
+            cast(null as timestamp) as valid_to,
+            true as is_current,
+            cast(1 as integer) as version_number,
+            cast(null as timestamp) as loaded_at
+
+    ),
+
+{% endif %}
 
 final as (
 
     select * from known
     {% if not is_incremental() %}
-        -- written once: no member version ever touches it
         union all
         select * from unknown
     {% endif %}

@@ -1,8 +1,10 @@
 {{
     config(
         materialized='incremental',
+        incremental_strategy='replace_tail',
         unique_key='member_id',
-        incremental_strategy='delete+insert',
+        tail_column='event_at',
+        tail_marker_column='ledger_entry_id',
         on_schema_change='fail',
         partition_by=bigquery_partition('event_date'),
         cluster_by=['member_id'],
@@ -10,9 +12,11 @@
 }}
 
 -- The points ledger: one row per movement, with each member's balance after it.
--- Incremental by member: a member with any movement staging loaded since this model's last run gets the
--- whole ledger recomputed (a late or reversed movement changes every balance after it);
--- everyone else's rows stay as they are. Cost follows the members touched, not history.
+-- Incremental by member tail: a movement staging loaded since this model's last run changes
+-- its member's balances from that movement on, so each touched member's ledger is recomputed
+-- from its earliest changed movement, starting from the balance the stored rows before it add
+-- up to; the rows before it stay (strategy replace_tail, macros/replace_tail.sql). Cost
+-- follows the new movements, not the members' history.
 with
 
 all_movements as {{ inline_cte() }} (
@@ -21,22 +25,97 @@ all_movements as {{ inline_cte() }} (
 
 ),
 
--- the members whose ledger this run (re)builds: everyone on a full refresh
-movements as (
-
-    select all_movements.*
-    from all_movements
-    {% if is_incremental() %}
-        {{ touched_since_last_load('all_movements', 'member_id') }}
-    {% endif %}
-
-),
-
 members as (
 
     select * from {{ ref('dim_member') }}
 
 ),
+
+{% if is_incremental() %}
+
+    stored as {{ inline_cte() }} (
+
+        select * from {{ this }}
+
+    ),
+
+    new_movements as (
+
+        select
+            member_id,
+            source_id,
+            event_at,
+            -- the earn and the reversal of one transaction share its id: they go together
+            case when movement_type = 'reversal' then 'earn' else movement_type end as source_kind
+        from all_movements
+        where loaded_at > {{ incremental_threshold('loaded_at', lookback_days=0) }}
+
+    ),
+
+    -- where each touched member's ledger changes: its earliest new movement, or the stored
+    -- row a new version replaces when that came first (a new version of a transaction can move
+    -- it in time or to another member, whose tail then starts at the stored row)
+    tail_starts as (
+
+        select
+            member_id,
+            min(event_at) as tail_from
+        from (
+            select
+                member_id,
+                event_at
+            from new_movements
+            union all
+            select
+                stored.member_id,
+                stored.event_at
+            from stored
+            inner join new_movements
+                on
+                    stored.source_id = new_movements.source_id
+                    and new_movements.source_kind
+                    = case when stored.movement_type = 'reversal' then 'earn' else stored.movement_type end
+        ) as starts
+        group by member_id
+
+    ),
+
+    -- the balance each touched member had before its tail: what its stored rows before it add up to
+    opening_balances as (
+
+        select
+            tail_starts.member_id,
+            tail_starts.tail_from,
+            coalesce(sum(stored.points), 0) as opening_balance
+        from tail_starts
+        left join stored
+            on
+                tail_starts.member_id = stored.member_id
+                and tail_starts.tail_from > stored.event_at
+        group by tail_starts.member_id, tail_starts.tail_from
+
+    ),
+
+    -- the touched members' tails, computed before the member versions are joined to them
+    movements as {{ materialized_cte() }} (
+
+        {{ tail_rows('all_movements', 'opening_balances', 'event_at', 'tail_from',
+            carry=['opening_balance']) }}
+
+    ),
+
+{% else %}
+
+    movements as (
+
+        select
+            all_movements.*,
+            0 as opening_balance
+        from all_movements
+
+    ),
+
+{% endif %}
 
 with_member as (
 
@@ -58,7 +137,7 @@ with_member as (
 
 ),
 
-final as (
+entries as (
 
     select
         {{ surrogate_key(['movement_type', 'source_id']) }} as ledger_entry_id,
@@ -69,7 +148,7 @@ final as (
         event_at,
         cast(event_at as date) as event_date,
         cast(points as bigint) as points,
-        cast(sum(points) over (
+        cast(opening_balance + sum(points) over (
             partition by member_id
             order by event_at, movement_order, source_id
             rows between unbounded preceding and current row
@@ -77,6 +156,30 @@ final as (
         extracted_at,
         loaded_at
     from with_member
+
+),
+
+final as (
+
+    select * from entries
+    {% if is_incremental() %}
+        -- one marker per touched member: where replace_tail deletes its stored tail from, even
+        -- when no movement is left in it; never inserted (its ledger_entry_id is null)
+        union all
+        select
+            cast(null as {{ dbt.type_string() }}) as ledger_entry_id,
+            cast(null as {{ dbt.type_string() }}) as member_sk,
+            member_id,
+            cast(null as {{ dbt.type_string() }}) as movement_type,
+            cast(null as bigint) as source_id,
+            tail_from as event_at,
+            cast(null as date) as event_date,
+            cast(null as bigint) as points,
+            cast(null as bigint) as running_balance,
+            cast(null as {{ dbt.type_timestamp() }}) as extracted_at,
+            cast(null as {{ dbt.type_timestamp() }}) as loaded_at
+        from tail_starts
+    {% endif %}
 
 )
 

@@ -1,30 +1,22 @@
 {{
     config(
         materialized='incremental',
+        incremental_strategy='replace_tail',
         unique_key='member_id',
-        incremental_strategy='delete+insert',
+        tail_column='month_start',
+        tail_marker_column='member_month_id',
         on_schema_change='fail',
         partition_by=bigquery_partition('month_start', 'month'),
         cluster_by=['member_id'],
     )
 }}
 
-{#- A month's first export gives every member a new row: the restriction to changed members
-    is then moot and would only add semi-joins over every input, so the run decides up front
-    which SQL to write. -#}
-{%- set new_month = false -%}
-{%- if is_incremental() and execute -%}
-    {%- set new_month = run_query(
-        'select cast(' ~ dbt.date_trunc('month', 'max(event_date)') ~ ' as date) > '
-        ~ '(select max(month_start) from ' ~ this ~ ') from ' ~ ref('fct_points_ledger')
-    ).columns[0].values()[0] -%}
-{%- endif %}
-{%- set restrict = is_incremental() and not new_month %}
-
 -- One row per member per month, from the enrolment month to the last month with data:
 -- activity, points in and out, and the balance at month end. The grain ML features start from.
--- Incremental by member: members with new movements, purchases or versions since the last
--- load get all their months rebuilt; when a new month starts, every member gets it.
+-- Incremental by member tail (strategy replace_tail, macros/replace_tail.sql): each member with
+-- a movement or a version loaded since the last run gets its months rebuilt from the first one
+-- that changed, the running totals continuing from the stored month before it; when a new
+-- month starts, every member's tail starts there at the latest.
 with
 
 -- read where used: materialized (DuckDB's default for a CTE read more than once) it held
@@ -79,22 +71,100 @@ loaded as (
 
 ),
 
--- members whose rows this run (re)builds: everyone on a full refresh or a new month
-changed_members as (
+{% if is_incremental() %}
+    {%- set loaded_before = incremental_threshold('loaded_through', lookback_days=0) %}
 
-    {% if restrict %}
-        {%- set threshold = incremental_threshold('loaded_through', lookback_days=0) %}
-        select ledger.member_id from ledger
-        where ledger.loaded_at > {{ threshold }}
-        union distinct
-        select members.member_id from members
-        where members.loaded_at > {{ threshold }}
-    {% else %}
-        -- a full refresh, or a month's first export: every member gets a row for the month
-        select members.member_id from members
-    {% endif %}
+    stored as {{ inline_cte() }} (
 
-),
+        select * from {{ this }}
+
+    ),
+
+    stored_end as (
+
+        select max(month_start) as month_start
+        from stored
+
+    ),
+
+    -- the first month to rebuild, per member: the month of its earliest movement loaded since
+    -- the last run; for a new member version, the month it starts in (tier and status at month
+    -- end change from there), or every month when its versions disagree on the enrolment date;
+    -- and when a new month starts, that month for every member
+    tail_starts as {{ materialized_cte() }} (
+
+        select
+            member_id,
+            cast({{ dbt.date_trunc('month', 'min(changed_on)') }} as date) as tail_month
+        from (
+            select
+                ledger.member_id,
+                ledger.event_date as changed_on
+            from ledger
+            where ledger.loaded_at > {{ loaded_before }}
+            union all
+            select
+                members.member_id,
+                cast(case
+                    when count(distinct members.signup_at) > 1 then min(members.signup_at)
+                    else min(case when members.loaded_at > {{ loaded_before }} then members.valid_from end)
+                end as date) as changed_on
+            from members
+            where members.member_id in (
+                select changed.member_id
+                from members as changed
+                where changed.loaded_at > {{ loaded_before }}
+            )
+            group by members.member_id
+            union all
+            select
+                members.member_id,
+                cast({{ dbt.dateadd('month', 1, 'stored_end.month_start') }} as date) as changed_on
+            from members
+            cross join stored_end
+            cross join last_month
+            where
+                members.is_current
+                and members.member_id != -1
+                and last_month.month_start > stored_end.month_start
+        ) as changes
+        group by member_id
+
+    ),
+
+    -- the stored month before each tail: the running totals continue from it
+    openings as (
+
+        select
+            stored.member_id,
+            tail_starts.tail_month,
+            stored.balance_at_month_end as opening_balance,
+            stored.purchases_to_date as opening_purchases,
+            stored.last_purchase_to_date_at as opening_last_purchase_at,
+            stored.last_redemption_to_date_at as opening_last_redemption_at
+        from stored
+        inner join tail_starts
+            on
+                stored.member_id = tail_starts.member_id
+                and stored.month_start
+                = cast({{ dbt.dateadd('month', -1, 'tail_starts.tail_month') }} as date)
+
+    ),
+
+    -- the touched members' movements and purchases from their tails on
+    tail_ledger as {{ materialized_cte() }} (
+
+        {{ tail_rows('ledger', 'tail_starts', 'event_date', 'tail_month') }}
+
+    ),
+
+    tail_transactions as {{ materialized_cte() }} (
+
+        {{ tail_rows('transactions', 'tail_starts', 'purchase_date', 'tail_month') }}
+
+    ),
+
+{% endif %}
 
 member_months as (
 
@@ -105,12 +175,17 @@ member_months as (
     from members
     cross join months
     cross join last_month
+    {% if is_incremental() %}
+        inner join tail_starts
+            on
+                members.member_id = tail_starts.member_id
+                and months.month_start >= tail_starts.tail_month
+    {% endif %}
     where
         members.is_current
         and members.member_id != -1
         and months.month_start >= cast({{ dbt.date_trunc('month', 'members.signup_at') }} as date)
         and months.month_start <= last_month.month_start
-        and members.member_id in (select changed_members.member_id from changed_members)
 
 ),
 
@@ -126,10 +201,7 @@ partner_purchases as (
         sum(amount_brl) as amount_brl,
         sum(case when campaign_id is not null then 1 else 0 end) as campaign_purchases,
         max(purchased_at) as last_purchase_at
-    from transactions
-    {% if restrict %}
-        where transactions.member_id in (select changed_members.member_id from changed_members)
-    {% endif %}
+    from {{ 'tail_transactions' if is_incremental() else 'transactions' }}
     group by 1, 2, 3
 
 ),
@@ -160,10 +232,7 @@ points as (
         -sum(case when movement_type = 'expire' then points else 0 end) as points_expired,
         sum(points) as net_points,
         max(case when movement_type = 'redeem' then event_at end) as last_redemption_at
-    from ledger
-    {% if restrict %}
-        where ledger.member_id in (select changed_members.member_id from changed_members)
-    {% endif %}
+    from {{ 'tail_ledger' if is_incremental() else 'ledger' }}
     group by 1, 2
 
 ),
@@ -255,22 +324,41 @@ monthly_totals as (
 joined as (
 
     select
-        member_id,
-        month_start,
-        cast({{ dbt.dateadd('month', 1, 'month_start') }} as date) as next_month_start,
-        {{ dbt.datediff('signup_at', 'month_start', 'month') }} as months_since_signup,
-        purchases,
-        amount_brl,
-        distinct_partners,
-        campaign_purchases,
-        last_purchase_at,
-        last_redemption_at,
-        points_earned,
-        points_reversed,
-        points_redeemed,
-        points_expired,
-        net_points
+        monthly_totals.member_id,
+        monthly_totals.month_start,
+        cast({{ dbt.dateadd('month', 1, 'monthly_totals.month_start') }} as date) as next_month_start,
+        {{ dbt.datediff('monthly_totals.signup_at', 'monthly_totals.month_start', 'month') }}
+            as months_since_signup,
+        monthly_totals.purchases,
+        monthly_totals.amount_brl,
+        monthly_totals.distinct_partners,
+        monthly_totals.campaign_purchases,
+        monthly_totals.last_purchase_at,
+        monthly_totals.last_redemption_at,
+        monthly_totals.points_earned,
+        monthly_totals.points_reversed,
+        monthly_totals.points_redeemed,
+        monthly_totals.points_expired,
+        monthly_totals.net_points,
+        -- on a tail's first month only: the totals up to the month before it
+        {% if is_incremental() %}
+            coalesce(openings.opening_balance, 0) as opening_balance,
+            coalesce(openings.opening_purchases, 0) as opening_purchases,
+            openings.opening_last_purchase_at,
+            openings.opening_last_redemption_at
+        {% else %}
+            0 as opening_balance,
+            0 as opening_purchases,
+            cast(null as {{ dbt.type_timestamp() }}) as opening_last_purchase_at,
+            cast(null as {{ dbt.type_timestamp() }}) as opening_last_redemption_at
+        {% endif %}
     from monthly_totals
+    {% if is_incremental() %}
+        left join openings
+            on
+                monthly_totals.member_id = openings.member_id
+                and monthly_totals.month_start = openings.tail_month
+    {% endif %}
 
 ),
 
@@ -281,22 +369,23 @@ running as (
 
     select
         *,
-        cast(sum(net_points) over (
+        cast(sum(net_points + opening_balance) over (
             partition by member_id
             order by month_start
             rows between unbounded preceding and current row
         ) as bigint) as balance_at_month_end,
-        cast(sum(purchases) over (
+        cast(sum(purchases + opening_purchases) over (
             partition by member_id
             order by month_start
             rows between unbounded preceding and current row
         ) as bigint) as purchases_to_date,
-        max(last_purchase_at) over (
+        -- a month's purchases come after every earlier month's: the opening only fills a gap
+        max(coalesce(last_purchase_at, opening_last_purchase_at)) over (
             partition by member_id
             order by month_start
             rows between unbounded preceding and current row
         ) as last_purchase_to_date_at,
-        max(last_redemption_at) over (
+        max(coalesce(last_redemption_at, opening_last_redemption_at)) over (
             partition by member_id
             order by month_start
             rows between unbounded preceding and current row
@@ -355,6 +444,37 @@ final as (
         purchases > 0 as is_active,
         loaded_through
     from with_version
+    {% if is_incremental() %}
+        -- one marker per touched member: where replace_tail deletes its stored months from;
+        -- never inserted (its member_month_id is null)
+        union all
+        select
+            cast(null as {{ dbt.type_string() }}) as member_month_id,
+            member_id,
+            cast(null as {{ dbt.type_string() }}) as member_sk,
+            tail_month as month_start,
+            cast(null as {{ dbt.type_string() }}) as tier_at_month_end,
+            cast(null as {{ dbt.type_string() }}) as status_at_month_end,
+            cast(null as integer) as months_since_signup,
+            cast(null as bigint) as purchases,
+            cast(null as {{ loyalty.type_decimal(14, 2) }}) as amount_brl,
+            cast(null as bigint) as distinct_partners,
+            cast(null as bigint) as campaign_purchases,
+            cast(null as {{ dbt.type_timestamp() }}) as last_purchase_at,
+            cast(null as {{ dbt.type_timestamp() }}) as last_redemption_at,
+            cast(null as bigint) as points_earned,
+            cast(null as bigint) as points_reversed,
+            cast(null as bigint) as points_redeemed,
+            cast(null as bigint) as points_expired,
+            cast(null as bigint) as net_points,
+            cast(null as bigint) as balance_at_month_end,
+            cast(null as bigint) as purchases_to_date,
+            cast(null as {{ dbt.type_timestamp() }}) as last_purchase_to_date_at,
+            cast(null as {{ dbt.type_timestamp() }}) as last_redemption_to_date_at,
+            cast(null as {{ dbt.type_boolean() }}) as is_active,
+            cast(null as {{ dbt.type_timestamp() }}) as loaded_through
+        from tail_starts
+    {% endif %}
 
 )
 

@@ -1,6 +1,10 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', incremental_strategy='append') }}
 
 -- One row per raw row that failed validation, from every raw table: never a silent drop.
+-- Incremental by appending the rows the base models loaded since the last run: a rejected
+-- row's raw record carries its export's extracted_at, so the copies that share a record (the
+-- occurrences numbered below) arrive in one load, and a run numbers them as a full refresh
+-- would. A copy that ever arrived later would repeat an id, which the unique test reports.
 
 with
 
@@ -58,113 +62,37 @@ point_expirations as (
 
 ),
 
+{#- each base model's table and the name of its raw key column -#}
+{%- set raw_keys = {
+    'members': 'member_key_raw',
+    'partners': 'partner_key_raw',
+    'stores': 'store_key_raw',
+    'products': 'product_key_raw',
+    'campaigns': 'campaign_key_raw',
+    'transactions': 'transaction_key_raw',
+    'redemptions': 'redemption_key_raw',
+    'redemption_items': 'redemption_item_key_raw',
+    'point_expirations': 'expiration_key_raw',
+} %}
+{#- an incremental run: only the rows loaded since the last one -#}
+{%- set since_last_load = 'and loaded_at > ' ~ incremental_threshold('loaded_at', lookback_days=0)
+    if is_incremental() else '' %}
+
 unioned as (
 
-    select
-        'members' as source_table,
-        member_key_raw as record_key,
-        dq_reason,
-        raw_record,
-        updated_at,
-        extracted_at
-    from members
-    where dq_reason is not null
-
-    union all
-
-    select
-        'partners' as source_table,
-        partner_key_raw as record_key,
-        dq_reason,
-        raw_record,
-        updated_at,
-        extracted_at
-    from partners
-    where dq_reason is not null
-
-    union all
-
-    select
-        'stores' as source_table,
-        store_key_raw as record_key,
-        dq_reason,
-        raw_record,
-        updated_at,
-        extracted_at
-    from stores
-    where dq_reason is not null
-
-    union all
-
-    select
-        'products' as source_table,
-        product_key_raw as record_key,
-        dq_reason,
-        raw_record,
-        updated_at,
-        extracted_at
-    from products
-    where dq_reason is not null
-
-    union all
-
-    select
-        'campaigns' as source_table,
-        campaign_key_raw as record_key,
-        dq_reason,
-        raw_record,
-        updated_at,
-        extracted_at
-    from campaigns
-    where dq_reason is not null
-
-    union all
-
-    select
-        'transactions' as source_table,
-        transaction_key_raw as record_key,
-        dq_reason,
-        raw_record,
-        updated_at,
-        extracted_at
-    from transactions
-    where dq_reason is not null
-
-    union all
-
-    select
-        'redemptions' as source_table,
-        redemption_key_raw as record_key,
-        dq_reason,
-        raw_record,
-        updated_at,
-        extracted_at
-    from redemptions
-    where dq_reason is not null
-
-    union all
-
-    select
-        'redemption_items' as source_table,
-        redemption_item_key_raw as record_key,
-        dq_reason,
-        raw_record,
-        updated_at,
-        extracted_at
-    from redemption_items
-    where dq_reason is not null
-
-    union all
-
-    select
-        'point_expirations' as source_table,
-        expiration_key_raw as record_key,
-        dq_reason,
-        raw_record,
-        updated_at,
-        extracted_at
-    from point_expirations
-    where dq_reason is not null
+    {% for table, key in raw_keys.items() %}
+        select
+            '{{ table }}' as source_table,
+            {{ key }} as record_key,
+            dq_reason,
+            raw_record,
+            updated_at,
+            extracted_at,
+            loaded_at
+        from {{ table }}
+        where dq_reason is not null {{ since_last_load }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
@@ -192,7 +120,8 @@ final as (
         dq_reason,
         raw_record,
         updated_at,
-        extracted_at
+        extracted_at,
+        loaded_at
     from numbered
 
 )
