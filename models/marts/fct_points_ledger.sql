@@ -100,7 +100,7 @@ members as (
     movements as {{ materialized_cte() }} (
 
         {{ tail_rows('all_movements', 'opening_balances', 'event_at', 'tail_from',
-            carry=['opening_balance']) }}
+            carry=['opening_balance'], keys='tail_starts') }}
 
     ),
 
