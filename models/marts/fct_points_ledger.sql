@@ -54,8 +54,9 @@ members as (
 
     -- where each touched member's ledger changes: its earliest new movement, or the stored
     -- row a new version replaces when that came first (a new version of a transaction can move
-    -- it in time or to another member, whose tail then starts at the stored row)
-    tail_starts as (
+    -- it in time or to another member, whose tail then starts at the stored row); small, and
+    -- what the tails' semi-join reads (materialized: DuckDB's default here too, made explicit)
+    tail_starts as {{ materialized_cte() }} (
 
         select
             member_id,
