@@ -1,11 +1,11 @@
-{#- delete+insert, append (and the project's replace_tail, macros/replace_tail.sql) on BigQuery. The
-    incremental models replace every row of the keys a run touches (all of a member's months,
-    or a member's ledger from its first changed movement on), which a merge on the key cannot
-    do: one key has many rows, and rows that disappear must go. dbt-bigquery only knows merge,
-    insert_overwrite and microbatch and rejects any other strategy by name, so these two macros
-    (called by name from its incremental materialization; a root-project macro wins over the
-    adapter's) let them through and defer everything else to the adapter's own. Each statement
-    is one MERGE (or, to append, one INSERT), so it stays atomic without scripting. -#}
+{#- delete+insert, append and the project's replace_tail (macros/replace_tail.sql) on BigQuery.
+    The incremental models replace every row of the keys a run touches (all of a member's
+    months, or a member's ledger from its first changed movement on), which a merge on the key
+    cannot do: one key has many rows, and rows that disappear must go. dbt-bigquery only knows
+    merge, insert_overwrite and microbatch and rejects any other strategy by name, so these two
+    macros (called by name from its incremental materialization; a root-project macro wins over
+    the adapter's) let them through and defer everything else to the adapter's own. Each
+    statement is one MERGE (or, to append, one INSERT), so it stays atomic without scripting. -#}
 {% macro dbt_bigquery_validate_get_incremental_strategy(config) %}
     {%- if config.get('incremental_strategy') in ('append', 'delete+insert', 'replace_tail') %}
         {{ return(config.get('incremental_strategy')) }}
