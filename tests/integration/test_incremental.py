@@ -76,3 +76,54 @@ def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
             assert differing_rows(con, "inc", schema, fact) == (0, 0), fact
         last_day = con.execute("select max(purchase_date) from main_marts.fct_transactions")
         assert str(last_day.fetchall()[0][0]) == DAYS[-2]  # exports carry the previous day
+
+
+def test_ledger_follows_a_movement_to_another_member(warehouse, tmp_path):
+    """A new version of a transaction that moves it to another member: the ledger's tail
+    rebuild (replace_tail) must drop it from the old member, whose tail is then empty (it was
+    the member's last movement, so only the tail marker says where to delete from), and add it
+    to the new one with every later balance shifted, exactly as a full refresh would."""
+    moved = tmp_path / "moved.duckdb"
+    shutil.copy(warehouse.path, moved)
+    with duckdb.connect(str(moved)) as con:
+        # the last movement of some member, an earn of a purchase never reversed
+        old_member, transaction = con.execute(
+            """
+            select member_id, source_id
+            from main_marts.fct_points_ledger
+            where member_sk != '-1'
+            qualify
+                row_number() over (partition by member_id order by event_at desc, source_id) = 1
+                and movement_type = 'earn'
+                and count(*) over (partition by source_id) = 1
+            order by member_id
+            limit 1
+            """
+        ).fetchall()[0]
+        new_member = con.execute(
+            "select min(member_id) from main_marts.dim_member "
+            f"where is_current and member_id not in (-1, {old_member})"
+        ).fetchall()[0][0]
+        # what a new CDC version loaded now would leave in staging
+        con.execute(
+            "update main_staging.base_loyalty__transactions "
+            f"set member_id = {new_member}, loaded_at = now() "
+            f"where transaction_id = {transaction} and is_current_version"
+        )
+    full = tmp_path / "full.duckdb"
+    shutil.copy(moved, full)
+    run_dbt(["run", "-s", "fct_points_ledger"], dbt_env(moved, tmp_path / "t_moved"))
+    run_dbt(
+        ["run", "--full-refresh", "-s", "fct_points_ledger"], dbt_env(full, tmp_path / "t_full")
+    )
+    ran = tmp_path / "t_moved" / "run" / "loyalty" / "models" / "marts" / "fct_points_ledger.sql"
+    assert "dbt_tail_from" in ran.read_text()  # replace_tail ran, not a rebuild
+
+    with duckdb.connect(str(full), read_only=True) as con:
+        con.execute(f"attach '{moved}' as inc (read_only)")
+        owners = con.execute(
+            "select member_id from inc.main_marts.fct_points_ledger "
+            f"where source_id = {transaction} and movement_type = 'earn'"
+        ).fetchall()
+        assert owners == [(new_member,)]
+        assert differing_rows(con, "inc", "main_marts", "fct_points_ledger") == (0, 0)
