@@ -4,7 +4,6 @@ the docs catalog is complete, ML trains and scores, and the tables equal DuckDB'
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import duckdb
@@ -55,7 +54,7 @@ def test_every_model_and_test_runs_on_the_emulator(emulator):
 def test_incremental_models_merge_new_rows(emulator):
     incremental = emulator.incremental_models()
     assert len(incremental) >= 14
-    nodes = json.loads((emulator.first / "manifest.json").read_text())["nodes"].values()
+    nodes = emulator.artifact("manifest.json")["nodes"].values()
     strategies = {n["name"]: n["config"].get("incremental_strategy") for n in nodes}
     for name in incremental:
         ran = next(emulator.second.glob(f"run/loyalty/models/**/{name}.sql")).read_text()
