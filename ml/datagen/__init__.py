@@ -42,7 +42,7 @@ from ml.datagen.schema import TABLES
 
 __all__ = ["GeneratorConfig", "append_days", "generate"]
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 HOLIDAY_SEED = "reference/ref_br_national_holidays.csv"
 CHUNK_MEMBERS = 10_000
 MAX_SEED_MEMBERS = 50_000  # CSV seeds go through dbt's agate loader: larger runs use the lake
@@ -98,8 +98,9 @@ def _table(name: str, rows: list[dict]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def _chunk_tables(cfg: GeneratorConfig, cat, k: int, n: int, step) -> tuple[dict, list]:
-    """One chunk of members: simulate, replay accounts, build the clean extracts."""
+def _chunk_tables(cfg: GeneratorConfig, cat, k: int, n: int, step) -> tuple[dict, list, int]:
+    """One chunk of members: simulate, replay accounts, build the clean extracts. Also returns
+    the chunk's churn truth and how many of its purchases arrived late."""
     rng = np.random.default_rng([cfg.seed, 1, k])
     members = draw_members(cfg, rng, len(cat.partner_segment), n, first_id=k * CHUNK_MEMBERS + 1)
     sim = simulate(cfg, rng, members, cat.campaigns, len(cat.partner_segment))
@@ -109,16 +110,18 @@ def _chunk_tables(cfg: GeneratorConfig, cat, k: int, n: int, step) -> tuple[dict
     step("extracts")
     first_id = k * ID_SPAN + 1
     heads, items = redemption_rows(cfg, rng, acc, members, first_id)
+    members_table = _table("members", member_rows(cfg, rng, members, sim.churn_day, acc))
+    transactions, late = transaction_table(cfg, rng, purchases, members, first_id)
     clean = {
-        "members": _table("members", member_rows(cfg, rng, members, sim.churn_day, acc)),
-        "transactions": transaction_table(cfg, rng, purchases, members, first_id),
+        "members": members_table,
+        "transactions": transactions,
         "redemptions": _table("redemptions", heads),
         "redemption_items": _table("redemption_items", items),
         "point_expirations": _table(
             "point_expirations", expiration_rows(cfg, acc, members, first_id)
         ),
     }
-    return clean, sim.truth
+    return clean, sim.truth, late
 
 
 def _sha256(path: Path) -> str:
@@ -228,7 +231,7 @@ def generate(
     if staging:
         stage_chunk(tables, staging, 0)
     truth_path = out_meta / "churn_truth.csv"
-    truth_rows = truth_sum = 0
+    truth_rows = truth_sum = late_purchases = 0
     cutoffs: set[str] = set()
     n_chunks = -(-cfg.members // CHUNK_MEMBERS)
     with truth_path.open("w", newline="") as truth_file:
@@ -237,7 +240,8 @@ def generate(
         for k in range(n_chunks):
             step(f"members {k * CHUNK_MEMBERS:,}+ (chunk {k + 1}/{n_chunks})")
             n = min(CHUNK_MEMBERS, cfg.members - k * CHUNK_MEMBERS)
-            clean, truth = _chunk_tables(cfg, cat, k, n, step)
+            clean, truth, late = _chunk_tables(cfg, cat, k, n, step)
+            late_purchases += late
             step("defects")
             chunk, chunk_report = inject(cfg, np.random.default_rng([cfg.seed, 2, k]), clean)
             report = merge_reports(report, chunk_report)
@@ -277,6 +281,10 @@ def generate(
         "extract_at": cfg.extract_at.isoformat(sep=" "),
         "tables": report,
         "defects_total": dict(sorted(defects_total.items())),
+        # clean purchases written to the OLTP (updated_at) a day or more after they happened,
+        # so first exported days after their purchase date (counted before defects, which can
+        # break a row's timestamps): what an incremental run meets late
+        "late_arriving_purchases": late_purchases,
         "expected_unknown": {
             "fct_transactions.member": report["transactions"]["defects"].get("orphan_member", 0),
             "fct_transactions.store": report["transactions"]["defects"].get("orphan_store", 0),

@@ -32,6 +32,10 @@ from ml.datagen.schema import TABLES
 # Chunk k's transactions, orders, order lines and expirations get ids from k * ID_SPAN + 1:
 # unique across chunks without coordination, and 1, 2, 3... for a single-chunk run.
 ID_SPAN = 100_000_000
+# Share of purchases that reach the OLTP days late, and the most days late one can be (well
+# inside the cutoffs an incremental run of the feature mart recomputes)
+LATE_SHARE = 0.02
+LATE_MAX_DAYS = 5
 _CPF_PRIME = 999_999_937  # a prime below 10^9: id -> CPF base is a bijection, so CPFs are unique
 
 
@@ -141,12 +145,31 @@ def member_rows(
     return rows
 
 
+def _late_writes(
+    cfg: GeneratorConfig, rng: np.random.Generator, p: Purchases, written: np.ndarray
+) -> np.ndarray:
+    """When each purchase reaches the OLTP. Most within two minutes; LATE_SHARE of them one to
+    LATE_MAX_DAYS days late (offline terminals, partners' batch files), so their first export
+    comes days after the purchase date and an incremental run meets a purchase for a day it
+    has already loaded. A late purchase still arrives within the period and before its
+    reversal, so every transaction's versions stay in order."""
+    n = len(p)
+    late = rng.random(n) < LATE_SHARE
+    arrives = written + rng.integers(1, LATE_MAX_DAYS + 1, n) * DAY + rng.integers(0, DAY, n)
+    last_moment = int((cfg.extract_at - cfg.start_at).total_seconds()) - 3 * 3600
+    late &= (arrives < last_moment) & ((p.reversed_at == NO_TIME) | (p.reversed_at > arrives))
+    return np.where(late, arrives, written)
+
+
 def transaction_table(
     cfg: GeneratorConfig, rng: np.random.Generator, p: Purchases, m: Members, first_id: int
-) -> pa.Table:
-    """Each purchase as written (approved), plus a later version for each reversal."""
+) -> tuple[pa.Table, int]:
+    """Each purchase as written (approved), plus a later version for each reversal; and how
+    many purchases arrived late (see _late_writes)."""
     n = len(p)
-    written = p.at + rng.integers(1, 120, n)
+    on_time = p.at + rng.integers(1, 120, n)
+    status = np.where(rng.random(n) > 0.02, "approved", "APPROVED")
+    written = _late_writes(cfg, rng, p, on_time)
     amount = np.char.add(
         np.char.add((p.amount_c // 100).astype(str), "."),
         np.char.zfill((p.amount_c % 100).astype(str), 2),
@@ -164,7 +187,7 @@ def transaction_table(
     approved = pa.table(
         {
             **base,
-            "status": text(np.where(rng.random(n) > 0.02, "approved", "APPROVED")),
+            "status": text(status),
             "updated_at": _timestamps(cfg, written),
             "extracted_at": _timestamps(cfg, _export_seconds(cfg, written)),
         }
@@ -179,7 +202,8 @@ def transaction_table(
             "extracted_at": _timestamps(cfg, _export_seconds(cfg, p.reversed_at[rev])),
         }
     )
-    return pa.concat_tables([approved, reversals]).select(list(TABLES["transactions"].columns))
+    table = pa.concat_tables([approved, reversals]).select(list(TABLES["transactions"].columns))
+    return table, int((written != on_time).sum())
 
 
 def redemption_rows(

@@ -15,7 +15,8 @@ from tests.integration.conftest import dbt_env, run_dbt
 pytestmark = pytest.mark.integration
 
 # Six daily exports across a month boundary: new month rows, quarterly tier reviews, point
-# expirations on the 1st, and reversals of purchases loaded days earlier.
+# expirations on the 1st, reversals of purchases loaded days earlier, and purchases that
+# reach the OLTP days late (some of June's in July's exports).
 DAYS = ["2024-06-28", "2024-06-29", "2024-06-30", "2024-07-01", "2024-07-02", "2024-07-03"]
 FACTS = ["fct_transactions", "fct_redemption_items", "fct_points_ledger", "member_monthly"]
 # Staging is incremental too: its tables must come out the same, quarantine included.
@@ -74,6 +75,16 @@ def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
             incremental_rows = con.execute(f"select count(*) from inc.{schema}.{fact}")
             assert rows == incremental_rows.fetchall()[0][0] > 0, fact
             assert differing_rows(con, "inc", schema, fact) == (0, 0), fact
+        # the days replayed brought purchases that reached the OLTP days late (the generator's
+        # late arrivals), some of them for the month before the export's
+        late = con.execute(
+            "select count(*), count(*) filter (where month(purchased_at) != month(extracted_at "
+            "- interval 1 day)) from main_staging.base_loyalty__transactions where status = "
+            "'approved' and updated_at - purchased_at >= interval 1 day and extracted_at > ? "
+            "and extracted_at <= ?",
+            [f"{DAYS[0]} 02:00:00", f"{DAYS[-1]} 02:00:00"],
+        ).fetchall()[0]
+        assert late[0] >= late[1] > 0, late
         last_day = con.execute("select max(purchase_date) from main_marts.fct_transactions")
         assert str(last_day.fetchall()[0][0]) == DAYS[-2]  # exports carry the previous day
 

@@ -6,7 +6,7 @@ import csv
 import filecmp
 import json
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +100,39 @@ def test_points_follow_rate_and_multiplier(small):
         if int(r["points_earned"]) == expected:
             checked += 1
     assert checked > 400
+
+
+def _timestamp(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def test_some_purchases_arrive_days_late(small):
+    """A share of purchases reaches the OLTP days late: exported days after the purchase date,
+    and always before its reversal, so each transaction's versions stay in order."""
+    out, manifest = small
+    rows = _rows(out / "seeds" / "raw_transactions.csv")
+    late, written = 0, {}
+    for r in rows:
+        bought, updated = _timestamp(r["purchased_at"]), _timestamp(r["updated_at"])
+        exported = _timestamp(r["extracted_at"])
+        if not (bought and updated and exported) or updated < bought:
+            continue  # a defect broke its timestamps
+        status = r["status"].strip().lower()
+        if status == "approved":
+            written[r["transaction_id"]] = updated
+            if updated - bought >= timedelta(days=1):
+                late += 1
+                assert (exported.date() - bought.date()).days >= 2
+        elif status == "reversed" and r["transaction_id"] in written:
+            assert updated > written[r["transaction_id"]], r
+    purchases = manifest["tables"]["transactions"]["current"]
+    assert 0.01 * purchases < manifest["late_arriving_purchases"] < 0.03 * purchases
+    # defects (copies, broken timestamps or statuses) move the raw count by at most one each
+    defects = sum(manifest["tables"]["transactions"]["defects"].values())
+    assert abs(late - manifest["late_arriving_purchases"]) <= defects
 
 
 def test_churn_truth_is_a_probability_per_member_and_cutoff(small):
