@@ -79,9 +79,12 @@ when not matched and not dbt_internal_source.dbt_is_delete_marker then
 {#- The rows of `relation` in the tails a replace_tail run rebuilds: each key's rows from its
     tail start on (`tails` has the key, `tail_from` and any `carry` columns, such as an
     opening balance). The semi-join on the touched keys (`keys`, default `tails`: best a
-    materialized CTE) lets DuckDB read only their rows before the range join: planned from its
-    estimates, it otherwise joined the whole history to the tails, or built its hash table on
-    the history (4-5 s instead of under 1 s for the ledger at a million members). -#}
+    materialized CTE, with the key and `tail_from` too) lets DuckDB read only their rows before
+    the range join: planned from its estimates, it otherwise joined the whole history to the
+    tails, or built its hash table on the history (4-5 s instead of under 1 s for the ledger at
+    a million members). The earliest tail start of all, implied by the join, drops the
+    touched keys' older history before it (most tails start days ago, the rows go back
+    years): the ledger's statement of a day at a million members, run alone, 1.8 -> 1.3 s. -#}
 {% macro tail_rows(relation, tails, column, tail_from, key='member_id', carry=[], keys=none) %}
     {%- set keys = keys or tails %}
     select
@@ -94,5 +97,7 @@ when not matched and not dbt_internal_source.dbt_is_delete_marker then
         on
             {{ relation }}.{{ key }} = {{ tails }}.{{ key }}
             and {{ relation }}.{{ column }} >= {{ tails }}.{{ tail_from }}
-    where {{ relation }}.{{ key }} in (select {{ keys }}.{{ key }} from {{ keys }})
+    where
+        {{ relation }}.{{ key }} in (select {{ keys }}.{{ key }} from {{ keys }})
+        and {{ relation }}.{{ column }} >= (select min({{ keys }}.{{ tail_from }}) from {{ keys }})
 {%- endmacro %}
