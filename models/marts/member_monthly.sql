@@ -148,6 +148,14 @@ loaded as (
                 stored.member_id = tail_starts.member_id
                 and stored.month_start
                 = cast({{ dbt.dateadd('month', -1, 'tail_starts.tail_month') }} as date)
+        -- the touched members and the earliest month first (implied by the join): DuckDB then
+        -- reads the stored months around the tails, not all 19M
+        where
+            stored.member_id in (select tail_starts.member_id from tail_starts)
+            and stored.month_start >= (
+                select cast({{ dbt.dateadd('month', -1, 'min(tail_starts.tail_month)') }} as date)
+                from tail_starts
+            )
 
     ),
 
