@@ -64,7 +64,7 @@ def replay_accounts(
         for pid, hist in cat.product_prices.items()
     }
     product_weight = np.array([0.02 if pid > len(products) - 2 else 1.0 for pid in products])
-    end = _seconds(cfg, cfg.extract_at) - 3 * 3600
+    end = cfg.last_second
 
     for i in range(len(m)):
         churn_at = int(churn_day[i]) * DAY if churn_day[i] < cfg.days else NEVER

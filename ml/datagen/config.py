@@ -34,6 +34,17 @@ class GeneratorConfig:
         """The last daily export runs at 02:00 on the day after the period."""
         return datetime.combine(self.end, time(2, 0))
 
+    @property
+    def last_moment(self) -> datetime:
+        """Nothing happens later than this: three hours before the last export, so every
+        purchase, reversal, redemption and member change of the period is in some export."""
+        return self.extract_at - timedelta(hours=3)
+
+    @property
+    def last_second(self) -> int:
+        """last_moment as seconds from the start of the period (the simulation's clock)."""
+        return int((self.last_moment - self.start_at).total_seconds())
+
     def month_starts(self) -> list[date]:
         out, d = [], self.start
         while d < self.end:

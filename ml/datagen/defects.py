@@ -86,7 +86,7 @@ def inject(
     """Append bad copies to each table; return the tables sorted by updated_at and a report."""
     out: dict[str, pa.Table] = {}
     report: dict[str, dict] = {}
-    end = cfg.extract_at - timedelta(hours=3)
+    end = cfg.last_moment
     for table, rows in clean.items():
         key = TABLES[table].key
         kinds = KINDS_BY_TABLE[table] if rows.num_rows else []

@@ -76,7 +76,7 @@ def member_rows(
 ) -> list[dict]:
     rows = []
     t0 = cfg.start_at
-    end = cfg.extract_at - timedelta(hours=3)
+    end = cfg.last_moment
     for i in range(len(m)):
         member_id = m.first_id + i
         first = FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]
@@ -156,8 +156,7 @@ def _late_writes(
     n = len(p)
     late = rng.random(n) < LATE_SHARE
     arrives = written + rng.integers(1, LATE_MAX_DAYS + 1, n) * DAY + rng.integers(0, DAY, n)
-    last_moment = int((cfg.extract_at - cfg.start_at).total_seconds()) - 3 * 3600
-    late &= (arrives < last_moment) & ((p.reversed_at == NO_TIME) | (p.reversed_at > arrives))
+    late &= (arrives < cfg.last_second) & ((p.reversed_at == NO_TIME) | (p.reversed_at > arrives))
     return np.where(late, arrives, written)
 
 

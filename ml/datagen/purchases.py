@@ -90,8 +90,7 @@ def draw_purchases(
     reversed_at = np.full(n, NO_TIME, dtype=np.int64)
     flip = rng.random(n) < REVERSAL_RATE
     delay = rng.integers(1, 21, n) * DAY + rng.integers(3600, 36000, n)
-    last_moment = int((cfg.extract_at - cfg.start_at).total_seconds()) - 3 * 3600
-    flip &= at + delay < last_moment
+    flip &= at + delay < cfg.last_second
     reversed_at[flip] = (at + delay)[flip]
 
     order = np.lexsort((member, at))
