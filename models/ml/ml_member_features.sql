@@ -11,22 +11,43 @@
 
 -- One row per member per monthly cutoff. Every feature uses only what happened strictly before
 -- the cutoff; labels look at the 90 days from the cutoff on and stay null until that window is
--- complete. member_monthly is dense (every month from enrolment), so the features of cutoff c
--- are window aggregates over the member's rows up to the month before c: one sort of the
--- member-months instead of joining every cutoff to every earlier month or purchase.
--- Incremental: a new day only changes the cutoffs whose label window is still open (and adds
--- one at a month start), so a run rebuilds the last var features_recompute_months cutoffs,
--- reading the 12 months before them for the trailing windows: for every member when a month
--- starts (a new cutoff, and labels complete), otherwise only for the members member_monthly
--- rebuilt since this model's last load (their loaded_through is newer).
-{%- set new_cutoff = false -%}
+-- complete. The data is complete before the day of the latest export: cutoffs exist up to it
+-- (mid-month, the month's own cutoff waits for its last day), and a label is complete once its
+-- 90 days end by then. member_monthly is dense (every month from enrolment), so the features of
+-- cutoff c are window aggregates over the member's rows up to the month before c: one sort of
+-- the member-months instead of joining every cutoff to every earlier month or purchase.
+-- Incremental, by what a run's new data can change:
+--   * a cutoff to add (a month start): every member's last var features_recompute_months
+--     cutoffs and the new one, reading the 12 months before them for the trailing windows;
+--   * otherwise only members member_monthly rebuilt since this model's last load (their
+--     loaded_through is newer): those with a rebuilt month before the last cutoff get their
+--     features rebuilt as above; the others (new data in the last cutoff's month, most of a
+--     day) only get new labels on their stored rows, as does every member at a cutoff whose
+--     label window has just closed.
+{%- set new_cutoff, window_closed = false, false -%}
 {%- if is_incremental() and execute -%}
-    {%- set new_cutoff = run_query(
-        'select cast(' ~ dbt.dateadd('month', 1, 'max(month_start)') ~ ' as date) > '
-        ~ '(select max(cutoff_date) from ' ~ this ~ ') from ' ~ ref('member_monthly')
-    ).columns[0].values()[0] -%}
+    {%- set modes = run_query(
+        'select cast(' ~ dbt.date_trunc('month', 'data_end.data_through') ~ ' as date)'
+        ~ ' > built.last_cutoff, cast(' ~ dbt.dateadd('day', 90, 'built.first_open_cutoff') ~ ' as date)'
+        ~ ' <= data_end.data_through'
+        ~ ' from (select cast(max(extracted_at) as date) as data_through from ' ~ ref('fct_transactions')
+        ~ ') as data_end cross join (select max(cutoff_date) as last_cutoff, min(case when not'
+        ~ ' is_label_complete then cutoff_date end) as first_open_cutoff from ' ~ this ~ ') as built'
+    ).rows[0] -%}
+    {%- set new_cutoff, window_closed = modes[0], modes[1] or false -%}
 {%- endif %}
 {%- set restrict = is_incremental() and not new_cutoff %}
+{%- set label_columns = ['churned_next_90d', 'points_next_90d', 'is_label_complete', 'loaded_through'] %}
+{#- the label columns from `rows` (is_label_complete and the raw 90-day sums), for both paths #}
+{%- set label_values -%}
+    case
+            when rows.is_label_complete then cast(rows.purchases_next_90d = 0 as integer)
+        end as churned_next_90d,
+        case
+            when rows.is_label_complete then cast(rows.points_next_90d as bigint)
+        end as points_next_90d,
+        rows.is_label_complete
+{%- endset %}
 {%- set by_member = 'partition by member_months.member_id order by member_months.month_start' %}
 {%- set last_3m = 'over (' ~ by_member ~ ' rows between 2 preceding and current row)' %}
 {%- set last_6m = 'over (' ~ by_member ~ ' rows between 5 preceding and current row)' %}
@@ -58,11 +79,11 @@ transactions as {{ inline_cte() }} (
 
 ),
 
--- data is complete up to the end of the last month member_monthly knows
+-- the data is complete before the day of the latest export
 data_end as (
 
-    select cast({{ dbt.dateadd('month', 1, 'max(month_start)') }} as date) as data_through
-    from monthly
+    select cast(max(extracted_at) as date) as data_through
+    from transactions
 
 ),
 
@@ -93,12 +114,25 @@ run_window as (
 ),
 
 {% if restrict -%}
--- the members member_monthly rebuilt since this model's last load: only their rows change
-changed_members as (
+-- the members member_monthly rebuilt since this model's last load, from their first rebuilt
+-- month on: only their rows change
+changed_members as {{ materialized_cte() }} (
 
-    select distinct monthly.member_id
+    select
+        monthly.member_id,
+        min(monthly.month_start) as changed_from
     from monthly
     where monthly.loaded_through > (select max(built.loaded_through) from {{ this }} as built)
+    group by 1
+
+),
+
+-- a month before the last cutoff changed: some of their features did
+rebuilt_members as {{ materialized_cte() }} (
+
+    select changed_members.member_id
+    from changed_members
+    where changed_members.changed_from < (select max(built.cutoff_date) from {{ this }} as built)
 
 ),
 
@@ -112,7 +146,7 @@ member_months as (
     from monthly
     cross join run_window
     where monthly.month_start >= run_window.first_month{%- if restrict %}
-        and monthly.member_id in (select changed_members.member_id from changed_members)
+        and monthly.member_id in (select rebuilt_members.member_id from rebuilt_members)
     {%- endif %}
 
 ),
@@ -129,7 +163,7 @@ partner_months as (
     from transactions
     cross join run_window
     where transactions.purchase_date >= run_window.first_month{%- if restrict %}
-        and transactions.member_id in (select changed_members.member_id from changed_members)
+        and transactions.member_id in (select rebuilt_members.member_id from rebuilt_members)
     {%- endif %}
 
 ),
@@ -163,7 +197,7 @@ member_first_months as (
     from members
     cross join run_window
     where members.is_current{%- if restrict %}
-        and members.member_id in (select changed_members.member_id from changed_members)
+        and members.member_id in (select rebuilt_members.member_id from rebuilt_members)
     {%- endif %}
 
 ),
@@ -225,7 +259,7 @@ label_months as (
             as points_in_window_3
     from transactions
     cross join run_window
-    where transactions.purchase_date >= run_window.first_cutoff{%- if restrict %}
+    where transactions.purchase_date >= run_window.first_cutoff{%- if restrict and not window_closed %}
         and transactions.member_id in (select changed_members.member_id from changed_members)
     {%- endif %}
     group by 1, 2
@@ -333,11 +367,13 @@ joined as (
     cross join run_window
     inner join member_first_months on history_features.member_id = member_first_months.member_id
     left join members on history_features.member_sk = members.member_sk
-    where history_features.cutoff_date >= run_window.first_cutoff
+    where
+        history_features.cutoff_date >= run_window.first_cutoff
+        and history_features.cutoff_date <= data_end.data_through
 
 ),
 
-final as (
+rebuilt as (
 
     select
         {{ surrogate_key(['member_id', 'cutoff_date']) }} as member_cutoff_id,
@@ -389,13 +425,98 @@ final as (
         region,
         cast(extract(year from cutoff_date) - birth_year as integer) as age_years,
         ----------  labels (null until the 90-day window after the cutoff is complete)
-        case
-            when is_label_complete then cast(purchases_next_90d = 0 as integer)
-        end as churned_next_90d,
-        case when is_label_complete then cast(points_next_90d as bigint) end as points_next_90d,
-        is_label_complete,
+        {{ label_values | replace('rows.', '') }},
         loaded_through
     from joined
+
+),
+
+{% if restrict -%}
+-- the stored rows whose labels the new data changes: a changed member's cutoffs whose 90 days
+-- reach its first rebuilt month (its features stand: no month before its last cutoff changed),
+-- and every member's at a cutoff whose label window has just closed
+relabel_keys as {{ materialized_cte() }} (
+
+    select
+        stored.member_id,
+        stored.cutoff_date
+    from {{ this }} as stored
+    cross join data_end
+    left join changed_members on stored.member_id = changed_members.member_id
+    where
+        stored.member_id not in (select rebuilt_members.member_id from rebuilt_members)
+        and (
+            stored.cutoff_date > cast({{ dbt.dateadd('day', -90, 'changed_members.changed_from') }} as date)
+            or (
+                not stored.is_label_complete
+                and cast({{ dbt.dateadd('day', 90, 'stored.cutoff_date') }} as date) <= data_end.data_through
+            )
+        )
+
+),
+
+-- the label months of cutoff c: c and c + 1 whole, then the early days of c + 2 and c + 3
+relabels as (
+
+    select
+        relabel_keys.member_id,
+        relabel_keys.cutoff_date,
+        cast({{ dbt.dateadd('day', 90, 'relabel_keys.cutoff_date') }} as date)
+        <= min(data_end.data_through) as is_label_complete,
+        {%- for label, whole, early in [
+            ('purchases_next_90d', 'purchases', 'purchases_in_window'),
+            ('points_next_90d', 'points_earned', 'points_in_window'),
+        ] %}
+        coalesce(sum(
+            case
+                when label_months.month_start < cast({{ dbt.dateadd('month', 2, 'relabel_keys.cutoff_date') }} as date)
+                    then label_months.{{ whole }}
+                when label_months.month_start < cast({{ dbt.dateadd('month', 3, 'relabel_keys.cutoff_date') }} as date)
+                    then label_months.{{ early }}_2
+                else label_months.{{ early }}_3
+            end
+        ), 0) as {{ label }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from relabel_keys
+    cross join data_end
+    left join label_months
+        on
+            relabel_keys.member_id = label_months.member_id
+            and label_months.month_start >= relabel_keys.cutoff_date
+            and label_months.month_start < cast({{ dbt.dateadd('month', 4, 'relabel_keys.cutoff_date') }} as date)
+    group by 1, 2
+
+),
+
+relabelled as (
+
+    select
+        {%- for column in adapter.get_columns_in_relation(this) if column.name not in label_columns %}
+            stored.{{ column.name }},
+        {%- endfor %}
+        {{ label_values | replace('rows.', 'relabels.') }},
+        loaded.loaded_through
+    from {{ this }} as stored
+    inner join relabels
+        on
+            stored.member_id = relabels.member_id
+            and stored.cutoff_date = relabels.cutoff_date
+    cross join loaded
+    -- bounds DuckDB prunes the stored scan with before the join (38 columns of the last cutoffs)
+    where
+        stored.cutoff_date >= (select min(relabel_keys.cutoff_date) from relabel_keys)
+        and stored.member_id in (select relabel_keys.member_id from relabel_keys)
+
+),
+
+{% endif -%}
+final as (
+
+    select * from rebuilt
+    {%- if restrict %}
+        union all
+        select * from relabelled
+    {%- endif %}
 
 )
 

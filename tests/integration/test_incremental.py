@@ -37,14 +37,22 @@ def _through(day: str) -> list[str]:
     return ["--vars", json.dumps({"raw_extracted_through": f"{day} 02:00:00"})]
 
 
-def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
-    full, incremental = tmp_path / "full.duckdb", tmp_path / "incremental.duckdb"
+def _assert_equal_to_a_full_refresh(warehouse, incremental, day: str, tmp_path) -> None:
+    full = tmp_path / f"full-{day}.duckdb"
     shutil.copy(warehouse.path, full)
-    shutil.copy(warehouse.path, incremental)
+    run_dbt(["run", "--full-refresh", *SELECT, *_through(day)], dbt_env(full, tmp_path / "t_full"))
+    with duckdb.connect(str(full), read_only=True) as con:
+        con.execute(f"attach '{incremental}' as inc (read_only)")
+        for schema, fact in COMPARED:
+            rows = con.execute(f"select count(*) from {schema}.{fact}").fetchall()[0][0]
+            incremental_rows = con.execute(f"select count(*) from inc.{schema}.{fact}")
+            assert rows == incremental_rows.fetchall()[0][0] > 0, (day, fact)
+            assert differing_rows(con, "inc", schema, fact) == (0, 0), (day, fact)
 
-    run_dbt(
-        ["run", "--full-refresh", *SELECT, *_through(DAYS[-1])], dbt_env(full, tmp_path / "t_full")
-    )
+
+def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
+    incremental = tmp_path / "incremental.duckdb"
+    shutil.copy(warehouse.path, incremental)
     env = dbt_env(incremental, tmp_path / "t_incremental")
     run_dbt(["run", "--full-refresh", *SELECT, *_through(DAYS[0])], env)
     target = tmp_path / "t_incremental"
@@ -61,20 +69,27 @@ def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
         assert "tail_starts" in ledger.read_text()  # each touched member's tail, not its history
         base = target / "run" / "loyalty" / "models" / "staging" / "loyalty" / "base"
         assert "delete from" in (base / "base_loyalty__transactions.sql").read_text()
-        feature_runs.append("changed_members" in features.read_text())
-    # the features rebuild only changed members mid-month and everyone when a month starts
-    assert True in feature_runs and False in feature_runs, feature_runs
+        compiled = features.read_text()
+        feature_runs.append(("relabel_keys" in compiled, "rebuilt_members" in compiled))
+        if day == DAYS[2]:
+            # the export of June 30 closes the label window of the April cutoff (April 1 + 90
+            # days): every member's April row gets its label in a relabelling run
+            assert feature_runs[-1] == (True, True)
+            with duckdb.connect(str(incremental), read_only=True) as con:
+                cutoffs = con.execute(
+                    "select max(cutoff_date), bool_and(is_label_complete) filter (where "
+                    "cutoff_date = '2024-04-01') from main_ml.ml_member_features"
+                ).fetchall()[0]
+            assert (str(cutoffs[0]), cutoffs[1]) == ("2024-06-01", True)
+            _assert_equal_to_a_full_refresh(warehouse, incremental, day, tmp_path)
+    # mid-month runs relabel and rebuild only changed members; a month start rebuilds everyone
+    assert (False, False) in feature_runs and (True, True) in feature_runs, feature_runs
 
-    with duckdb.connect(str(full), read_only=True) as con:
-        con.execute(f"attach '{incremental}' as inc (read_only)")
+    _assert_equal_to_a_full_refresh(warehouse, incremental, DAYS[-1], tmp_path)
+    with duckdb.connect(str(incremental), read_only=True) as con:
         # new rows are staged in regular tables (macros/duckdb_temporary_relation.sql): none stays
         staged = "select count(*) from duckdb_tables() where table_name like '%__dbt_tmp%'"
         assert con.execute(staged).fetchall()[0][0] == 0
-        for schema, fact in COMPARED:
-            rows = con.execute(f"select count(*) from {schema}.{fact}").fetchall()[0][0]
-            incremental_rows = con.execute(f"select count(*) from inc.{schema}.{fact}")
-            assert rows == incremental_rows.fetchall()[0][0] > 0, fact
-            assert differing_rows(con, "inc", schema, fact) == (0, 0), fact
         # the days replayed brought purchases that reached the OLTP days late (the generator's
         # late arrivals), some of them for the month before the export's
         late = con.execute(
@@ -87,6 +102,9 @@ def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
         assert late[0] >= late[1] > 0, late
         last_day = con.execute("select max(purchase_date) from main_marts.fct_transactions")
         assert str(last_day.fetchall()[0][0]) == DAYS[-2]  # exports carry the previous day
+        # the month's own cutoff waits for its last day; July's came with the export of July 1
+        last_cutoff = con.execute("select max(cutoff_date) from main_ml.ml_member_features")
+        assert str(last_cutoff.fetchall()[0][0]) == "2024-07-01"
 
 
 def test_ledger_follows_a_movement_to_another_member(warehouse, tmp_path):
