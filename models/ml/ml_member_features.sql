@@ -19,22 +19,18 @@
 -- Incremental, by what a run's new data can change:
 --   * a cutoff to add (a month start): every member's last var features_recompute_months
 --     cutoffs and the new one, reading the 12 months before them for the trailing windows;
---   * otherwise only members member_monthly rebuilt since this model's last load (their
---     loaded_through is newer): those with a rebuilt month before the last cutoff get their
---     features rebuilt as above; the others (new data in the last cutoff's month, most of a
---     day) only get new labels on their stored rows, as does every member at a cutoff whose
---     label window has just closed.
-{%- set new_cutoff, window_closed = false, false -%}
+--   * otherwise the members member_monthly rebuilt since this model's last load (their
+--     loaded_through is newer) with a rebuilt month before the last cutoff: their features
+--     changed and are rebuilt as above. New data in the last cutoff's month (nearly all of a
+--     day) changes no feature, only labels, which stay null until complete: other stored rows
+--     are relabelled only where the label completes now (every member's at a cutoff whose 90
+--     days have just ended) or is complete and its 90 days reach the new data.
+{%- set new_cutoff = false -%}
 {%- if is_incremental() and execute -%}
-    {%- set modes = run_query(
-        'select cast(' ~ dbt.date_trunc('month', 'data_end.data_through') ~ ' as date)'
-        ~ ' > built.last_cutoff, cast(' ~ dbt.dateadd('day', 90, 'built.first_open_cutoff') ~ ' as date)'
-        ~ ' <= data_end.data_through'
-        ~ ' from (select cast(max(extracted_at) as date) as data_through from ' ~ ref('fct_transactions')
-        ~ ') as data_end cross join (select max(cutoff_date) as last_cutoff, min(case when not'
-        ~ ' is_label_complete then cutoff_date end) as first_open_cutoff from ' ~ this ~ ') as built'
-    ).rows[0] -%}
-    {%- set new_cutoff, window_closed = modes[0], modes[1] or false -%}
+    {%- set new_cutoff = run_query(
+        'select cast(' ~ dbt.date_trunc('month', 'max(extracted_at)') ~ ' as date) > (select'
+        ~ ' max(cutoff_date) from ' ~ this ~ ') from ' ~ ref('fct_transactions')
+    ).columns[0].values()[0] -%}
 {%- endif %}
 {%- set restrict = is_incremental() and not new_cutoff %}
 {%- set label_columns = ['churned_next_90d', 'points_next_90d', 'is_label_complete', 'loaded_through'] %}
@@ -133,6 +129,27 @@ rebuilt_members as {{ materialized_cte() }} (
     select changed_members.member_id
     from changed_members
     where changed_members.changed_from < (select max(built.cutoff_date) from {{ this }} as built)
+
+),
+
+-- the stored rows of everyone else whose labels change: labels are null until complete, so only
+-- rows completing now (every member's at a cutoff whose 90 days have just ended) or complete
+-- rows whose 90 days reach a changed member's first rebuilt month (new data early in a month)
+relabel_keys as {{ materialized_cte() }} (
+
+    select
+        stored.member_id,
+        stored.cutoff_date
+    from {{ this }} as stored
+    cross join data_end
+    left join changed_members on stored.member_id = changed_members.member_id
+    where
+        stored.member_id not in (select rebuilt_members.member_id from rebuilt_members)
+        and cast({{ dbt.dateadd('day', 90, 'stored.cutoff_date') }} as date) <= data_end.data_through
+        and (
+            not stored.is_label_complete
+            or cast({{ dbt.dateadd('day', 90, 'stored.cutoff_date') }} as date) > changed_members.changed_from
+        )
 
 ),
 
@@ -259,8 +276,11 @@ label_months as (
             as points_in_window_3
     from transactions
     cross join run_window
-    where transactions.purchase_date >= run_window.first_cutoff{%- if restrict and not window_closed %}
-        and transactions.member_id in (select changed_members.member_id from changed_members)
+    where transactions.purchase_date >= run_window.first_cutoff{%- if restrict %}
+        and (
+            transactions.member_id in (select rebuilt_members.member_id from rebuilt_members)
+            or transactions.member_id in (select relabel_keys.member_id from relabel_keys)
+        )
     {%- endif %}
     group by 1, 2
 
@@ -432,29 +452,6 @@ rebuilt as (
 ),
 
 {% if restrict -%}
--- the stored rows whose labels the new data changes: a changed member's cutoffs whose 90 days
--- reach its first rebuilt month (its features stand: no month before its last cutoff changed),
--- and every member's at a cutoff whose label window has just closed
-relabel_keys as {{ materialized_cte() }} (
-
-    select
-        stored.member_id,
-        stored.cutoff_date
-    from {{ this }} as stored
-    cross join data_end
-    left join changed_members on stored.member_id = changed_members.member_id
-    where
-        stored.member_id not in (select rebuilt_members.member_id from rebuilt_members)
-        and (
-            stored.cutoff_date > cast({{ dbt.dateadd('day', -90, 'changed_members.changed_from') }} as date)
-            or (
-                not stored.is_label_complete
-                and cast({{ dbt.dateadd('day', 90, 'stored.cutoff_date') }} as date) <= data_end.data_through
-            )
-        )
-
-),
-
 -- the label months of cutoff c: c and c + 1 whole, then the early days of c + 2 and c + 3
 relabels as (
 

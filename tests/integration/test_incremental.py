@@ -156,3 +156,63 @@ def test_ledger_follows_a_movement_to_another_member(warehouse, tmp_path):
         ).fetchall()
         assert owners == [(new_member,)]
         assert differing_rows(con, "inc", "main_marts", "fct_points_ledger") == (0, 0)
+
+
+def test_a_late_purchase_relabels_a_closed_label_window(warehouse, tmp_path):
+    """New data in the last cutoff's month changes no feature, only labels, and the feature
+    mart relabels only stored rows whose label is complete: February's window (Feb 1 + 90
+    days = May 2) is closed by the export of May 3, yet a purchase of May 1 that arrives then
+    falls inside it. The incremental run must turn that member's February churn label from 1 to
+    0 without rebuilding its features, exactly as a full refresh does."""
+    late = tmp_path / "late.duckdb"
+    shutil.copy(warehouse.path, late)
+    run_dbt(
+        ["run", "--full-refresh", *SELECT, *_through("2025-05-03")], dbt_env(late, tmp_path / "t0")
+    )
+    with duckdb.connect(str(late)) as con:
+        # a member who churned after February's cutoff (nothing in its 90 days) and bought
+        # before it: copy their last purchase to May 1, as a purchase loaded now
+        member = con.execute(
+            """
+            select member_id from main_ml.ml_member_features
+            where cutoff_date = '2025-02-01' and churned_next_90d = 1 and recency_days < 60
+            order by member_id limit 1
+            """
+        ).fetchall()[0][0]
+        con.execute(
+            f"""
+            insert into main_staging.base_loyalty__transactions by name
+            select * replace (
+                (select max(transaction_id) + 1 from main_staging.base_loyalty__transactions)
+                    as transaction_id,
+                timestamp '2025-05-01 12:00:00' as purchased_at,
+                timestamp '2025-05-03 01:00:00' as updated_at,
+                timestamp '2025-05-03 02:00:00' as extracted_at,
+                now() as loaded_at
+            )
+            from main_staging.base_loyalty__transactions
+            where member_id = {member} and is_current_version and status = 'approved'
+            order by purchased_at desc
+            limit 1
+            """
+        )
+    full = tmp_path / "full.duckdb"
+    shutil.copy(late, full)
+    downstream = ["-s", "stg_loyalty__transactions+", "--exclude", "mart_member_churn_risk"]
+    run_dbt(["run", *downstream, *_through("2025-05-03")], dbt_env(late, tmp_path / "t_late"))
+    run_dbt(
+        ["run", "--full-refresh", *downstream, *_through("2025-05-03")],
+        dbt_env(full, tmp_path / "t_full"),
+    )
+    compiled = tmp_path / "t_late" / "compiled" / "loyalty" / "models" / "ml"
+    assert "relabel_keys" in (compiled / "ml_member_features.sql").read_text()
+
+    with duckdb.connect(str(full), read_only=True) as con:
+        con.execute(f"attach '{late}' as inc (read_only)")
+        label = con.execute(
+            "select churned_next_90d from inc.main_ml.ml_member_features "
+            f"where member_id = {member} and cutoff_date = '2025-02-01'"
+        ).fetchall()
+        assert label == [(0,)]
+        for schema, table in [("main_marts", "member_monthly"), ("main_ml", "ml_member_features")]:
+            assert differing_rows(con, "inc", schema, table) == (0, 0), table
