@@ -34,6 +34,9 @@
 {%- endif %}
 {%- set restrict = is_incremental() and not new_cutoff %}
 {%- set label_columns = ['churned_next_90d', 'points_next_90d', 'is_label_complete', 'loaded_through'] %}
+{#- the stored table's columns: relabelled rows copy the others, and both paths are stacked by name #}
+{%- set stored_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list
+    if restrict else [] %}
 {#- the label columns from `rows` (is_label_complete and the raw 90-day sums), for both paths #}
 {%- set label_values -%}
     case
@@ -110,8 +113,8 @@ run_window as (
 ),
 
 {% if restrict -%}
--- the members member_monthly rebuilt since this model's last load, from their first rebuilt
--- month on: only their rows change
+-- the members member_monthly rebuilt since this model's last load, and their first rebuilt
+-- month: nobody else's features or labels changed, bar labels completing now
 changed_members as {{ materialized_cte() }} (
 
     select
@@ -488,8 +491,8 @@ relabels as (
 relabelled as (
 
     select
-        {%- for column in adapter.get_columns_in_relation(this) if column.name not in label_columns %}
-            stored.{{ column.name }},
+        {%- for column in stored_columns if column not in label_columns %}
+            stored.{{ column }},
         {%- endfor %}
         {{ label_values | replace('rows.', 'relabels.') }},
         loaded.loaded_through
@@ -509,10 +512,12 @@ relabelled as (
 {% endif -%}
 final as (
 
-    select * from rebuilt
     {%- if restrict %}
+        select {{ stored_columns | join(', ') }} from rebuilt
         union all
-        select * from relabelled
+        select {{ stored_columns | join(', ') }} from relabelled
+    {%- else %}
+        select * from rebuilt
     {%- endif %}
 
 )
