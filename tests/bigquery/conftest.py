@@ -1,8 +1,8 @@
 """The project on the local BigQuery emulator: one session loads the seeds, builds everything
 twice (the second run merges two more exports into the incremental models, stopping mid-month),
 writes the docs catalog, and builds the same seeds through the same export on DuckDB to compare
-with. `make test-bigquery` starts the
-emulator (scripts/with_bigquery_emulator.sh) and sets LOYALTY_BQ_EMULATOR_PORT."""
+with. `make test-bigquery` starts the emulator (scripts/with_bigquery_emulator.sh) and sets
+LOYALTY_BQ_EMULATOR_PORT."""
 
 from __future__ import annotations
 
