@@ -93,16 +93,28 @@ loaded as (
 
 ),
 
+{% if is_incremental() -%}
+-- what this model holds: its last cutoff and the member_monthly load it was built from
+built as (
+
+    select
+        max(cutoff_date) as last_cutoff,
+        max(loaded_through) as loaded_through
+    from {{ this }}
+
+),
+
+{% endif -%}
 -- the first cutoff this run builds and the first month its trailing windows read
 run_window as (
 
     {% if is_incremental() %}
         select
             cast({{ dbt.dateadd('month', -1 * var('features_recompute_months'),
-                               'max(built.cutoff_date)') }} as date) as first_cutoff,
+                               'built.last_cutoff') }} as date) as first_cutoff,
             cast({{ dbt.dateadd('month', -1 * var('features_recompute_months') - 12,
-                               'max(built.cutoff_date)') }} as date) as first_month
-        from {{ this }} as built
+                               'built.last_cutoff') }} as date) as first_month
+        from built
     {% else %}
         select
             cast(min(month_start) as date) as first_cutoff,
@@ -121,7 +133,7 @@ changed_members as {{ materialized_cte() }} (
         monthly.member_id,
         min(monthly.month_start) as changed_from
     from monthly
-    where monthly.loaded_through > (select max(built.loaded_through) from {{ this }} as built)
+    where monthly.loaded_through > (select built.loaded_through from built)
     group by 1
 
 ),
@@ -131,7 +143,7 @@ rebuilt_members as {{ materialized_cte() }} (
 
     select changed_members.member_id
     from changed_members
-    where changed_members.changed_from < (select max(built.cutoff_date) from {{ this }} as built)
+    where changed_members.changed_from < (select built.last_cutoff from built)
 
 ),
 
