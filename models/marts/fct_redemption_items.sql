@@ -16,6 +16,12 @@
 {%- set loaded_before = incremental_threshold('loaded_at', lookback_days=0) if is_incremental() else none %}
 with
 
+redemptions as {{ inline_cte() }} (
+
+    select * from {{ ref('stg_loyalty__redemptions') }}
+
+),
+
 items as (
 
     select * from {{ ref('stg_loyalty__redemption_items') }}
@@ -23,16 +29,10 @@ items as (
         where
             loaded_at > {{ loaded_before }}
             or redemption_id in (
-                select reloaded.redemption_id from {{ ref('stg_loyalty__redemptions') }} as reloaded
-                where reloaded.loaded_at > {{ loaded_before }}
+                select redemptions.redemption_id from redemptions
+                where redemptions.loaded_at > {{ loaded_before }}
             )
     {%- endif %}
-
-),
-
-redemptions as (
-
-    select * from {{ ref('stg_loyalty__redemptions') }}
 
 ),
 
