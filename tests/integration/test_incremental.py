@@ -37,17 +37,22 @@ def _through(day: str) -> list[str]:
     return ["--vars", json.dumps({"raw_extracted_through": f"{day} 02:00:00"})]
 
 
+def _assert_same_tables(full, incremental, tables: list[tuple[str, str]], context="") -> None:
+    """Same non-empty row counts and no row differing either way (except all)."""
+    with duckdb.connect(str(full), read_only=True) as con:
+        con.execute(f"attach '{incremental}' as inc (read_only)")
+        for schema, table in tables:
+            rows = con.execute(f"select count(*) from {schema}.{table}").fetchall()[0][0]
+            incremental_rows = con.execute(f"select count(*) from inc.{schema}.{table}")
+            assert rows == incremental_rows.fetchall()[0][0] > 0, (context, table)
+            assert differing_rows(con, "inc", schema, table) == (0, 0), (context, table)
+
+
 def _assert_equal_to_a_full_refresh(warehouse, incremental, day: str, tmp_path) -> None:
     full = tmp_path / f"full-{day}.duckdb"
     shutil.copy(warehouse.path, full)
     run_dbt(["run", "--full-refresh", *SELECT, *_through(day)], dbt_env(full, tmp_path / "t_full"))
-    with duckdb.connect(str(full), read_only=True) as con:
-        con.execute(f"attach '{incremental}' as inc (read_only)")
-        for schema, fact in COMPARED:
-            rows = con.execute(f"select count(*) from {schema}.{fact}").fetchall()[0][0]
-            incremental_rows = con.execute(f"select count(*) from inc.{schema}.{fact}")
-            assert rows == incremental_rows.fetchall()[0][0] > 0, (day, fact)
-            assert differing_rows(con, "inc", schema, fact) == (0, 0), (day, fact)
+    _assert_same_tables(full, incremental, COMPARED, day)
 
 
 def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
@@ -148,14 +153,13 @@ def test_ledger_follows_a_movement_to_another_member(warehouse, tmp_path):
     ran = tmp_path / "t_moved" / "run" / "loyalty" / "models" / "marts" / "fct_points_ledger.sql"
     assert "dbt_tail_from" in ran.read_text()  # replace_tail ran, not a rebuild
 
-    with duckdb.connect(str(full), read_only=True) as con:
-        con.execute(f"attach '{moved}' as inc (read_only)")
+    with duckdb.connect(str(moved), read_only=True) as con:
         owners = con.execute(
-            "select member_id from inc.main_marts.fct_points_ledger "
+            "select member_id from main_marts.fct_points_ledger "
             f"where source_id = {transaction} and movement_type = 'earn'"
         ).fetchall()
-        assert owners == [(new_member,)]
-        assert differing_rows(con, "inc", "main_marts", "fct_points_ledger") == (0, 0)
+    assert owners == [(new_member,)]
+    _assert_same_tables(full, moved, [("main_marts", "fct_points_ledger")])
 
 
 def test_a_late_purchase_relabels_a_closed_label_window(warehouse, tmp_path):
@@ -207,12 +211,12 @@ def test_a_late_purchase_relabels_a_closed_label_window(warehouse, tmp_path):
     compiled = tmp_path / "t_late" / "compiled" / "loyalty" / "models" / "ml"
     assert "relabel_keys" in (compiled / "ml_member_features.sql").read_text()
 
-    with duckdb.connect(str(full), read_only=True) as con:
-        con.execute(f"attach '{late}' as inc (read_only)")
+    with duckdb.connect(str(late), read_only=True) as con:
         label = con.execute(
-            "select churned_next_90d from inc.main_ml.ml_member_features "
+            "select churned_next_90d from main_ml.ml_member_features "
             f"where member_id = {member} and cutoff_date = '2025-02-01'"
         ).fetchall()
-        assert label == [(0,)]
-        for schema, table in [("main_marts", "member_monthly"), ("main_ml", "ml_member_features")]:
-            assert differing_rows(con, "inc", schema, table) == (0, 0), table
+    assert label == [(0,)]
+    _assert_same_tables(
+        full, late, [("main_marts", "member_monthly"), ("main_ml", "ml_member_features")]
+    )
