@@ -17,22 +17,33 @@
 -- cutoff c are window aggregates over the member's rows up to the month before c: one sort of
 -- the member-months instead of joining every cutoff to every earlier month or purchase.
 -- Incremental, by what a run's new data can change:
---   * a cutoff to add (a month start): every member's last var features_recompute_months
---     cutoffs and the new one, reading the 12 months before them for the trailing windows;
+--   * a cutoff to add (a month start, one new cutoff whose label cannot be complete yet):
+--     everyone's new cutoff, as one aggregate of the 12 months before it (no window pass over
+--     history), plus what a day changes below;
+--   * any other cutoff to add (a catch-up over months): every member's last var
+--     features_recompute_months cutoffs and the new ones, reading the 12 months before them for
+--     the trailing windows;
 --   * otherwise the members member_monthly rebuilt since this model's last load (their
 --     loaded_through is newer) with a rebuilt month before the last cutoff: their features
 --     changed and are rebuilt as above. New data in the last cutoff's month (nearly all of a
 --     day) changes no feature, only labels, which stay null until complete: other stored rows
 --     are relabelled only where the label completes now (every member's at a cutoff whose 90
 --     days have just ended) or is complete and its 90 days reach the new data.
-{%- set new_cutoff = false -%}
+{%- set new_cutoff, one_new_cutoff = false, false -%}
 {%- if is_incremental() and execute -%}
-    {%- set new_cutoff = run_query(
-        'select cast(' ~ dbt.date_trunc('month', 'max(extracted_at)') ~ ' as date) > (select'
-        ~ ' max(cutoff_date) from ' ~ this ~ ') from ' ~ ref('fct_transactions')
-    ).columns[0].values()[0] -%}
+    {%- set newest = 'cast(' ~ dbt.date_trunc('month', 'data.data_end_at') ~ ' as date)' -%}
+    {%- set checks = run_query(
+        'select ' ~ newest ~ ' > built.last_cutoff, ' ~ newest ~ ' = cast('
+        ~ dbt.dateadd('month', 1, 'built.last_cutoff') ~ ' as date) and cast('
+        ~ dbt.dateadd('day', 90, newest) ~ ' as date) > cast(data.data_end_at as date)'
+        ~ ' from (select max(extracted_at) as data_end_at from ' ~ ref('fct_transactions')
+        ~ ') as data cross join (select max(cutoff_date) as last_cutoff from ' ~ this ~ ') as built'
+    ).rows[0] -%}
+    {%- set new_cutoff, one_new_cutoff = checks[0], checks[0] and checks[1] -%}
 {%- endif %}
-{%- set restrict = is_incremental() and not new_cutoff %}
+{#- restrict: rewrite only what a day changes; add_cutoff: and everyone's one new cutoff #}
+{%- set add_cutoff = is_incremental() and one_new_cutoff %}
+{%- set restrict = is_incremental() and (not new_cutoff or add_cutoff) %}
 {%- set label_columns = ['churned_next_90d', 'points_next_90d', 'is_label_complete', 'loaded_through'] %}
 {#- the stored table's columns: relabelled rows copy the others, and both paths are stacked by name #}
 {%- set stored_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list
@@ -47,6 +58,16 @@
         end as points_next_90d,
         rows.is_label_complete
 {%- endset %}
+{#- what a cutoff's row holds before the labels, in the order both feature paths produce it #}
+{%- set feature_columns = [
+    'member_id', 'cutoff_date', 'member_sk', 'last_purchase_at', 'last_redemption_at',
+    'purchases_lifetime', 'months_observed', 'purchases_last_month', 'purchases_3m',
+    'purchases_prev_3m', 'purchases_6m', 'purchases_12m', 'active_months_6m', 'amount_3m',
+    'amount_12m', 'points_earned_3m', 'points_earned_12m', 'points_redeemed_12m',
+    'points_expired_12m', 'points_reversed_12m', 'campaign_purchases_12m', 'distinct_partners_12m',
+    'points_balance', 'partners_last_month', 'tier', 'status', 'purchases_next_90d',
+    'points_next_90d',
+] %}
 {%- set by_member = 'partition by member_months.member_id order by member_months.month_start' %}
 {%- set last_3m = 'over (' ~ by_member ~ ' rows between 2 preceding and current row)' %}
 {%- set last_6m = 'over (' ~ by_member ~ ' rows between 5 preceding and current row)' %}
@@ -228,7 +249,7 @@ member_first_months as (
         ) as first_month
     from members
     cross join run_window
-    where members.is_current{%- if restrict %}
+    where members.is_current{%- if restrict and not add_cutoff %}
         and members.member_id in (select rebuilt_members.member_id from rebuilt_members)
     {%- endif %}
 
@@ -354,6 +375,102 @@ history_features as (
 
 ),
 
+{% if add_cutoff -%}
+-- Everyone else's new cutoff c (a month start): the same features as one aggregate over their
+-- 12 months before c, the row of month c - 1 giving the to-date and month-end values. The window
+-- pass above would sort every member's last 16 months for one new row each. Its label cannot be
+-- complete yet (the run's condition), so the 90-day sums are left at 0 and masked.
+new_cutoff as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'data_end.data_through') }} as date) as cutoff_date,
+        cast({{ dbt.dateadd('month', -12, dbt.date_trunc('month', 'data_end.data_through')) }} as date)
+            as first_month
+    from data_end
+
+),
+
+new_cutoff_months as (
+
+    select
+        monthly.*,
+        new_cutoff.cutoff_date,
+        {{ dbt.datediff('monthly.month_start', 'new_cutoff.cutoff_date', 'month') }} as months_back
+    from monthly
+    cross join new_cutoff
+    where
+        monthly.month_start >= new_cutoff.first_month
+        and monthly.month_start < new_cutoff.cutoff_date
+        and monthly.member_id not in (select rebuilt_members.member_id from rebuilt_members)
+
+),
+
+new_cutoff_partners as (
+
+    select
+        transactions.member_id,
+        count(distinct transactions.partner_sk) as distinct_partners_12m
+    from transactions
+    cross join new_cutoff
+    where
+        transactions.purchase_date >= new_cutoff.first_month
+        and transactions.purchase_date < new_cutoff.cutoff_date
+        and transactions.member_id not in (select rebuilt_members.member_id from rebuilt_members)
+    group by 1
+
+),
+
+{%- set last = 'when months.months_back = 1 then months.' %}
+{%- set within = 'when months.months_back <= ' %}
+new_cutoff_features as (
+
+    select
+        months.member_id,
+        max(months.cutoff_date) as cutoff_date,
+        max(case {{ last }}member_sk end) as member_sk,
+        max(case {{ last }}last_purchase_to_date_at end) as last_purchase_at,
+        max(case {{ last }}last_redemption_to_date_at end) as last_redemption_at,
+        max(case {{ last }}purchases_to_date end) as purchases_lifetime,
+        max(case {{ last }}months_since_signup end) + 1 as months_observed,
+        max(case {{ last }}purchases end) as purchases_last_month,
+        sum(case {{ within }}3 then months.purchases else 0 end) as purchases_3m,
+        sum(case when months.months_back between 4 and 6 then months.purchases else 0 end)
+            as purchases_prev_3m,
+        sum(case {{ within }}6 then months.purchases else 0 end) as purchases_6m,
+        sum(months.purchases) as purchases_12m,
+        sum(case {{ within }}6 and months.purchases > 0 then 1 else 0 end) as active_months_6m,
+        sum(case {{ within }}3 then months.amount_brl else 0 end) as amount_3m,
+        sum(months.amount_brl) as amount_12m,
+        sum(case {{ within }}3 then months.points_earned else 0 end) as points_earned_3m,
+        sum(months.points_earned) as points_earned_12m,
+        sum(months.points_redeemed) as points_redeemed_12m,
+        sum(months.points_expired) as points_expired_12m,
+        sum(months.points_reversed) as points_reversed_12m,
+        sum(months.campaign_purchases) as campaign_purchases_12m,
+        coalesce(max(new_cutoff_partners.distinct_partners_12m), 0) as distinct_partners_12m,
+        max(case {{ last }}balance_at_month_end end) as points_balance,
+        max(case {{ last }}distinct_partners end) as partners_last_month,
+        max(case {{ last }}tier_at_month_end end) as tier,
+        max(case {{ last }}status_at_month_end end) as status,
+        0 as purchases_next_90d,
+        0 as points_next_90d
+    from new_cutoff_months as months
+    left join new_cutoff_partners on months.member_id = new_cutoff_partners.member_id
+    group by months.member_id
+    -- members without the month before c (none: member_monthly is dense) get no row, as above
+    having count(case when months.months_back = 1 then 1 end) = 1
+
+),
+
+features as (
+
+    select {{ feature_columns | join(', ') }} from history_features
+    union all
+    select {{ feature_columns | join(', ') }} from new_cutoff_features
+
+),
+
+{% endif -%}
 joined as (
 
     select
@@ -396,7 +513,7 @@ joined as (
         history_features.purchases_next_90d,
         history_features.points_next_90d,
         loaded.loaded_through
-    from history_features
+    from {{ 'features' if add_cutoff else 'history_features' }} as history_features
     cross join data_end
     cross join loaded
     cross join run_window

@@ -48,11 +48,12 @@ def _assert_same_tables(full, incremental, tables: list[tuple[str, str]], contex
             assert differing_rows(con, "inc", schema, table) == (0, 0), (context, table)
 
 
-def _assert_equal_to_a_full_refresh(warehouse, incremental, day: str, tmp_path) -> None:
+def _assert_equal_to_a_full_refresh(warehouse, incremental, day: str, tmp_path):
     full = tmp_path / f"full-{day}.duckdb"
     shutil.copy(warehouse.path, full)
     run_dbt(["run", "--full-refresh", *SELECT, *_through(day)], dbt_env(full, tmp_path / "t_full"))
     _assert_same_tables(full, incremental, COMPARED, day)
+    return full
 
 
 def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
@@ -75,11 +76,13 @@ def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
         base = target / "run" / "loyalty" / "models" / "staging" / "loyalty" / "base"
         assert "delete from" in (base / "base_loyalty__transactions.sql").read_text()
         compiled = features.read_text()
-        feature_runs.append(("relabel_keys" in compiled, "rebuilt_members" in compiled))
+        feature_runs.append(
+            ("relabel_keys" in compiled, "rebuilt_members" in compiled, "new_cutoff_" in compiled)
+        )
         if day == DAYS[2]:
             # the export of June 30 closes the label window of the April cutoff (April 1 + 90
             # days): every member's April row gets its label in a relabelling run
-            assert feature_runs[-1] == (True, True)
+            assert feature_runs[-1] == (True, True, False)
             with duckdb.connect(str(incremental), read_only=True) as con:
                 cutoffs = con.execute(
                     "select max(cutoff_date), bool_and(is_label_complete) filter (where "
@@ -87,10 +90,22 @@ def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
                 ).fetchall()[0]
             assert (str(cutoffs[0]), cutoffs[1]) == ("2024-06-01", True)
             _assert_equal_to_a_full_refresh(warehouse, incremental, day, tmp_path)
-    # mid-month runs relabel and rebuild only changed members; a month start rebuilds everyone
-    assert (False, False) in feature_runs and (True, True) in feature_runs, feature_runs
+    # mid-month runs relabel and rebuild only changed members; the month start (July 1) also
+    # adds everyone's new cutoff in one aggregate
+    mid_month, month_start = (True, True, False), (True, True, True)
+    assert feature_runs == [mid_month] * 2 + [month_start] + [mid_month] * 2, feature_runs
 
-    _assert_equal_to_a_full_refresh(warehouse, incremental, DAYS[-1], tmp_path)
+    full = _assert_equal_to_a_full_refresh(warehouse, incremental, DAYS[-1], tmp_path)
+    # a run that catches up over two month starts (June 1, July 1) rebuilds everyone's last
+    # cutoffs instead, and gives the same tables
+    caught_up = tmp_path / "caught-up.duckdb"
+    shutil.copy(warehouse.path, caught_up)
+    env = dbt_env(caught_up, tmp_path / "t_caught_up")
+    run_dbt(["run", "--full-refresh", *SELECT, *_through("2024-05-20")], env)
+    run_dbt(["run", *SELECT, *_through(DAYS[-1])], env)
+    compiled = (tmp_path / "t_caught_up" / features.relative_to(target)).read_text()
+    assert "relabel_keys" not in compiled and "new_cutoff_" not in compiled
+    _assert_same_tables(full, caught_up, COMPARED, "caught up")
     with duckdb.connect(str(incremental), read_only=True) as con:
         # new rows are staged in regular tables (macros/duckdb_temporary_relation.sql): none stays
         staged = "select count(*) from duckdb_tables() where table_name like '%__dbt_tmp%'"

@@ -73,7 +73,9 @@ def _size(**overrides):
         "incremental_one_day": {
             "seconds": 5.0,
             "incremental_over_full": 0.5,
-            "last_16_days_seconds": 6.0,
+            "catch_up_15_days_seconds": 6.0,
+            "month_start_day_seconds": 2.5,
+            "month_start_over_full": 0.25,
             "tables_compared": 2,
             "differing_rows": {"a": 0, "b": 3},
         },
@@ -88,13 +90,19 @@ def test_markdown_shows_ratios_equivalence_and_what_did_not_fit():
     report = {"machine": {"cores": 2, "memory_gb": 23.5}, "duckdb_threads": 2, "sizes": [_size()]}
     text = markdown(report)
     assert "| 1,000 | ? | 50,000 |" in text
-    assert "| 2.50 | 5.0 | 50.00% | 6.0 | 1 / 2 |" in text  # one of two tables differs
+    # one of two tables differs
+    assert "| 2.50 | 5.0 | 50.00% | 6.0 | 2.5 | 25.00% | 1 / 2 |" in text
     assert "did not fit" in text
     size = _size()
-    size["incremental_one_day"].update(last_16_days_seconds=None, tables_compared=0)
+    size["incremental_one_day"].update(
+        catch_up_15_days_seconds=None,
+        month_start_day_seconds=None,
+        month_start_over_full=None,
+        tables_compared=0,
+    )
     size["incremental_one_day"]["differing_rows"] = {}
     report["sizes"] = [size]
-    assert "| 50.00% | failed | 0 / 0 |" in markdown(report)
+    assert "| 50.00% | failed | failed | - | 0 / 0 |" in markdown(report)
 
 
 def test_warehouses_compare_by_rows_or_by_checksum(tmp_path, monkeypatch):
