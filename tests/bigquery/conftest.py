@@ -86,12 +86,12 @@ def emulator(tmp_path_factory) -> Iterator[EmulatorBuild]:
     first, second = tmp / "first", tmp / "second"
     run_dbt(["seed"], emulator_env(first))
     # the first build stops three exports before the generator's last one; the second build
-    # merges two of them into the incremental models, stopping before the month-start export:
-    # the feature mart relabels mid-month (October's label window closes with Dec 30's export)
+    # merges the rest into the incremental models, the month-start export included: the feature
+    # mart relabels (October's label window closes with Dec 30's export) and adds everyone's
+    # new cutoff in one aggregate
     last = datetime.fromisoformat(json.loads(MANIFEST.read_text())["extract_at"])
     through = json.dumps({"raw_extracted_through": str(last - timedelta(days=3))})
-    day_before = json.dumps({"raw_extracted_through": str(last - timedelta(days=1))})
-    second_through = ["--vars", day_before]
+    second_through = ["--vars", json.dumps({"raw_extracted_through": str(last)})]
     # everything but the seeds (loaded once above); tests on seeds and models included
     everything = ["--select", "resource_type:model resource_type:test resource_type:unit_test"]
     run_dbt(["build", *everything, "--vars", through], emulator_env(first))

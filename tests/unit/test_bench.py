@@ -73,7 +73,8 @@ def _size(**overrides):
         "incremental_one_day": {
             "seconds": 5.0,
             "incremental_over_full": 0.5,
-            "catch_up_15_days_seconds": 6.0,
+            "label_close_day_seconds": 6.0,
+            "label_close_over_full": 0.6,
             "month_start_day_seconds": 2.5,
             "month_start_over_full": 0.25,
             "tables_compared": 2,
@@ -91,18 +92,19 @@ def test_markdown_shows_ratios_equivalence_and_what_did_not_fit():
     text = markdown(report)
     assert "| 1,000 | ? | 50,000 |" in text
     # one of two tables differs
-    assert "| 2.50 | 5.0 | 50.00% | 6.0 | 2.5 | 25.00% | 1 / 2 |" in text
+    assert "| 2.50 | 5.0 | 50.00% | 6.0 | 60.00% | 2.5 | 25.00% | 1 / 2 |" in text
     assert "did not fit" in text
     size = _size()
     size["incremental_one_day"].update(
-        catch_up_15_days_seconds=None,
+        label_close_day_seconds=None,
+        label_close_over_full=None,
         month_start_day_seconds=None,
         month_start_over_full=None,
         tables_compared=0,
     )
     size["incremental_one_day"]["differing_rows"] = {}
     report["sizes"] = [size]
-    assert "| 50.00% | failed | failed | - | 0 / 0 |" in markdown(report)
+    assert "| 50.00% | failed | - | failed | - | 0 / 0 |" in markdown(report)
 
 
 def test_warehouses_compare_by_rows_or_by_checksum(tmp_path, monkeypatch):
@@ -152,3 +154,10 @@ def test_the_growing_lake_holds_the_early_days_and_appends_the_rest(tmp_path):
                 missing = con.execute(f"select count(*) from ({a} except all {b})").fetchall()
                 assert missing == [(0,)], table
     assert (lake / "transactions").is_dir()  # hard links: the source lake stays
+
+
+def test_the_label_closing_day_is_a_cutoff_plus_90_days():
+    closing = bench_scale._label_closing_day
+    assert closing("2025-12-15", "2026-01-01") == "2025-12-30"  # October 1 + 90 days
+    assert closing("2025-12-30", "2026-01-01") is None  # strictly between the two
+    assert closing("2024-06-01", "2024-07-01") == "2024-06-30"  # April 1 + 90 days
