@@ -9,6 +9,9 @@
     )
 }}
 
+-- read only by a month start's run (dbt parses the model as a full refresh):
+-- depends_on: {{ ref('dim_partner') }}
+
 -- One row per member per monthly cutoff. Every feature uses only what happened strictly before
 -- the cutoff; labels look at the 90 days from the cutoff on and stay null until that window is
 -- complete. The data is complete before the day of the latest export: cutoffs exist up to it
@@ -96,12 +99,6 @@ members as (
 transactions as {{ inline_cte() }} (
 
     select * from {{ ref('fct_transactions') }}
-
-),
-
-partners as (
-
-    select * from {{ ref('dim_partner') }}
 
 ),
 
@@ -382,6 +379,13 @@ history_features as (
 ),
 
 {% if add_cutoff -%}
+-- imported here: only a month start's run reads it
+partners as (
+
+    select * from {{ ref('dim_partner') }}
+
+),
+
 -- Everyone else's new cutoff c (a month start): the same features as one aggregate over their
 -- 12 months before c, the row of month c - 1 giving the to-date and month-end values. The window
 -- pass above would sort every member's last 16 months for one new row each. Its label cannot be
