@@ -32,7 +32,9 @@
 --     day) changes no feature, only labels, which stay null until complete: other stored rows
 --     are relabelled only where the label completes now (every member's at a cutoff whose 90
 --     days have just ended) or is complete and its 90 days reach the new data.
-{%- set new_cutoff, one_new_cutoff = false, false -%}
+{#- adds_cutoffs: the data reaches a month this model has no cutoff for yet; add_cutoff: exactly
+    one such cutoff, whose label cannot be complete (a month start in a daily load) #}
+{%- set adds_cutoffs, add_cutoff = false, false -%}
 {%- if is_incremental() and execute -%}
     {%- set newest = 'cast(' ~ dbt.date_trunc('month', 'data.data_end_at') ~ ' as date)' -%}
     {%- set checks = run_query(
@@ -42,11 +44,10 @@
         ~ ' from (select max(extracted_at) as data_end_at from ' ~ ref('fct_transactions')
         ~ ') as data cross join (select max(cutoff_date) as last_cutoff from ' ~ this ~ ') as built'
     ).rows[0] -%}
-    {%- set new_cutoff, one_new_cutoff = checks[0], checks[0] and checks[1] -%}
+    {%- set adds_cutoffs, add_cutoff = checks[0], checks[0] and checks[1] -%}
 {%- endif %}
-{#- restrict: rewrite only what a day changes; add_cutoff: and everyone's one new cutoff #}
-{%- set add_cutoff = is_incremental() and one_new_cutoff %}
-{%- set restrict = is_incremental() and (not new_cutoff or add_cutoff) %}
+{#- restrict: rewrite only what a day changes (and, with add_cutoff, everyone's new cutoff) #}
+{%- set restrict = is_incremental() and (not adds_cutoffs or add_cutoff) %}
 {%- set label_columns = ['churned_next_90d', 'points_next_90d', 'is_label_complete', 'loaded_through'] %}
 {#- the stored table's columns: relabelled rows copy the others, and both paths are stacked by name #}
 {%- set stored_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list
