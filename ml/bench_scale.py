@@ -39,7 +39,7 @@ from ml.bench_load import compare_loads
 from ml.bench_markdown import markdown
 from ml.bench_process import dbt_env, memory_limit, run_process
 from ml.config import PROJECT_ROOT
-from ml.datagen import append_days
+from ml.datagen import GENERATOR_VERSION, append_days
 from ml.datagen.lake import PENDING_EXPORTS
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -98,10 +98,13 @@ def _raw_duckdb(manifest: Path, full_db: Path, workdir: Path, threads: int) -> f
 
 
 def _generate(members: int, workdir: Path, reuse: bool) -> dict:
-    """Generator figures: measured now, or read back when --reuse finds this size's lake."""
+    """Generator figures: measured now, or read back when --reuse finds this size's lake
+    written by the current generator version (an older lake's data differs: regenerated)."""
     lake, meta, saved = workdir / "lake", workdir / "meta", workdir / "generator.json"
     if reuse and saved.exists() and (meta / "manifest.json").exists():
-        return json.loads(saved.read_text())
+        written_by = json.loads((meta / "manifest.json").read_text()).get("generator_version")
+        if written_by == GENERATOR_VERSION:
+            return json.loads(saved.read_text())
     shutil.rmtree(lake, ignore_errors=True)
     gen_s, gen_rss = run_process(
         [sys.executable, "-m", "ml.datagen", "--members", str(members), "--no-seeds",

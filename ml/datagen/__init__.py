@@ -30,7 +30,7 @@ from ml.datagen.catalog import build_catalog
 from ml.datagen.config import GeneratorConfig
 from ml.datagen.defects import inject, merge_reports
 from ml.datagen.extracts import (
-    ID_SPAN,
+    OltpIds,
     expiration_rows,
     member_rows,
     redemption_rows,
@@ -42,7 +42,7 @@ from ml.datagen.schema import TABLES
 
 __all__ = ["GeneratorConfig", "append_days", "generate"]
 
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 HOLIDAY_SEED = "reference/ref_br_national_holidays.csv"
 CHUNK_MEMBERS = 10_000
 MAX_SEED_MEMBERS = 50_000  # CSV seeds go through dbt's agate loader: larger runs use the lake
@@ -98,9 +98,10 @@ def _table(name: str, rows: list[dict]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def _chunk_tables(cfg: GeneratorConfig, cat, k: int, n: int, step) -> tuple[dict, list, int]:
+def _chunk_tables(cfg: GeneratorConfig, cat, ids: OltpIds, n: int, step) -> tuple[dict, list, int]:
     """One chunk of members: simulate, replay accounts, build the clean extracts. Also returns
     the chunk's churn truth and how many of its purchases arrived late."""
+    k = ids.chunk
     rng = np.random.default_rng([cfg.seed, 1, k])
     members = draw_members(cfg, rng, len(cat.partner_segment), n, first_id=k * CHUNK_MEMBERS + 1)
     sim = simulate(cfg, rng, members, cat.campaigns, len(cat.partner_segment))
@@ -108,18 +109,15 @@ def _chunk_tables(cfg: GeneratorConfig, cat, k: int, n: int, step) -> tuple[dict
     step("accounts")
     acc = replay_accounts(cfg, rng, members, sim.churn_day, purchases, cat)
     step("extracts")
-    first_id = k * ID_SPAN + 1
-    heads, items = redemption_rows(cfg, rng, acc, members, first_id)
+    heads, items = redemption_rows(cfg, rng, acc, members, ids)
     members_table = _table("members", member_rows(cfg, rng, members, sim.churn_day, acc))
-    transactions, late = transaction_table(cfg, rng, purchases, members, first_id)
+    transactions, late = transaction_table(cfg, rng, purchases, members, ids)
     clean = {
         "members": members_table,
         "transactions": transactions,
         "redemptions": _table("redemptions", heads),
         "redemption_items": _table("redemption_items", items),
-        "point_expirations": _table(
-            "point_expirations", expiration_rows(cfg, acc, members, first_id)
-        ),
+        "point_expirations": _table("point_expirations", expiration_rows(cfg, acc, members, ids)),
     }
     return clean, sim.truth, late
 
@@ -240,10 +238,11 @@ def generate(
         for k in range(n_chunks):
             step(f"members {k * CHUNK_MEMBERS:,}+ (chunk {k + 1}/{n_chunks})")
             n = min(CHUNK_MEMBERS, cfg.members - k * CHUNK_MEMBERS)
-            clean, truth, late = _chunk_tables(cfg, cat, k, n, step)
+            ids = OltpIds(chunk=k, chunks=n_chunks)
+            clean, truth, late = _chunk_tables(cfg, cat, ids, n, step)
             late_purchases += late
             step("defects")
-            chunk, chunk_report = inject(cfg, np.random.default_rng([cfg.seed, 2, k]), clean)
+            chunk, chunk_report = inject(cfg, np.random.default_rng([cfg.seed, 2, k]), clean, ids)
             report = merge_reports(report, chunk_report)
             writer.writerows([i, c, a, f"{p:.6f}"] for i, c, a, p in truth)
             truth_rows += len(truth)

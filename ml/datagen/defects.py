@@ -17,6 +17,7 @@ import pyarrow as pa
 from ml.datagen.brazil import cpf_digits, format_cpf
 from ml.datagen.catalog import PRODUCTS, extract_of, ts
 from ml.datagen.config import GeneratorConfig
+from ml.datagen.extracts import OltpIds
 from ml.datagen.schema import TABLES
 
 KINDS_BY_TABLE = {
@@ -81,9 +82,15 @@ def merge_reports(a: dict, b: dict) -> dict:
 
 
 def inject(
-    cfg: GeneratorConfig, rng: np.random.Generator, clean: dict[str, pa.Table]
+    cfg: GeneratorConfig,
+    rng: np.random.Generator,
+    clean: dict[str, pa.Table],
+    ids: OltpIds | None = None,
 ) -> tuple[dict[str, pa.Table], dict]:
-    """Append bad copies to each table; return the tables sorted by updated_at and a report."""
+    """Append bad copies to each table; return the tables sorted by updated_at and a report.
+
+    A copy that needs a new key takes it from `ids` (a chunk's OLTP records: the source's
+    minute, as its defect kind's writer) or, for the catalog, counts on from the largest key."""
     out: dict[str, pa.Table] = {}
     report: dict[str, dict] = {}
     end = cfg.last_moment
@@ -105,7 +112,7 @@ def inject(
         )
         bad: list[tuple[str, dict]] = []
         counts: Counter = Counter()
-        for kind in kinds:
+        for writer, kind in enumerate(kinds, start=1):
             pool = np.arange(rows.num_rows) if kind == "duplicate_row" else first_versions
             # distinct sources, so two bad copies of one kind can never be equal to each other
             picks = pool[rng.choice(pool.size, size=min(per_kind, pool.size), replace=False)]
@@ -124,8 +131,10 @@ def inject(
                         continue
                     row["updated_at"], row["extracted_at"] = ts(when), extract_of(when, cfg)
                 elif kind not in ("null_key", "malformed_key"):
-                    row[key] = str(next_id)
-                    next_id += 1
+                    if ids is None:
+                        row[key], next_id = str(next_id), next_id + 1
+                    else:
+                        row[key] = str(ids.for_copy(int(row[key]), writer))
                 _corrupt(cfg, rng, table, kind, row, n)
                 bad.append((kind, row))
                 counts[kind] += 1

@@ -8,6 +8,7 @@ Transactions, the big table, are built as Arrow columns; the others row by row p
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -29,9 +30,54 @@ from ml.datagen.config import GeneratorConfig
 from ml.datagen.purchases import DAY, NO_TIME, Purchases
 from ml.datagen.schema import TABLES
 
-# Chunk k's transactions, orders, order lines and expirations get ids from k * ID_SPAN + 1:
-# unique across chunks without coordination, and 1, 2, 3... for a single-chunk run.
-ID_SPAN = 100_000_000
+# Writers of an id minute: 0 is the simulated OLTP; a defect kind that copies a record under a
+# new key writes as 1 + its index in the table's kinds (see OltpIds.for_copy).
+ID_WRITERS = 16
+# Rows one chunk's writer may write in one minute; at least a chunk's members, since every member
+# can expire points at the same month start.
+ID_ROWS_PER_MINUTE = 20_000
+
+
+@dataclass(frozen=True)
+class OltpIds:
+    """Ids for the records the OLTP creates (transactions, orders, order lines, expirations).
+
+    A database sequence hands out ids in the order rows are written, and the warehouse leans on
+    that: the stored versions a day's rows update are days old, so with time-ordered keys they
+    sit in a table's last row groups and DuckDB's zone maps skip the rest (correctness never
+    depends on it). Chunks are simulated apart, so an id is the minute the row was written,
+    then the writer, the chunk and the row's place among that chunk's rows of that minute:
+    unique and time-ordered without coordination.
+    """
+
+    chunk: int
+    chunks: int
+
+    @property
+    def _minute(self) -> int:
+        return ID_WRITERS * self.chunks * ID_ROWS_PER_MINUTE
+
+    def assign(self, written_seconds: np.ndarray) -> np.ndarray:
+        """Ids for rows written at these seconds from the period start, in row order within a
+        minute."""
+        minute = np.asarray(written_seconds, dtype=np.int64) // 60
+        order = np.argsort(minute, kind="stable")
+        in_order = minute[order]
+        place = np.empty_like(minute)
+        place[order] = np.arange(minute.size) - np.searchsorted(in_order, in_order)
+        if place.size and place.max() >= ID_ROWS_PER_MINUTE:
+            raise ValueError(f"more than {ID_ROWS_PER_MINUTE:,} rows in one minute of a chunk")
+        return minute * self._minute + self.chunk * ID_ROWS_PER_MINUTE + place
+
+    def for_copy(self, source_id: int, writer: int) -> int:
+        """The new key of a record copied from source_id by another writer (1..ID_WRITERS-1):
+        the same minute, chunk and place, so copies of distinct sources never collide."""
+        if not 0 < writer < ID_WRITERS:
+            raise ValueError(f"writer {writer} outside 1..{ID_WRITERS - 1}")
+        minute, rest = divmod(source_id, self._minute)
+        return minute * self._minute + writer * self.chunks * ID_ROWS_PER_MINUTE + rest
+
+
 # Share of purchases that reach the OLTP days late, and the most days late one can be (well
 # inside the cutoffs an incremental run of the feature mart recomputes)
 LATE_SHARE = 0.02
@@ -161,7 +207,7 @@ def _late_writes(
 
 
 def transaction_table(
-    cfg: GeneratorConfig, rng: np.random.Generator, p: Purchases, m: Members, first_id: int
+    cfg: GeneratorConfig, rng: np.random.Generator, p: Purchases, m: Members, ids: OltpIds
 ) -> tuple[pa.Table, int]:
     """Each purchase as written (approved), plus a later version for each reversal; and how
     many purchases arrived late (see _late_writes)."""
@@ -175,7 +221,7 @@ def transaction_table(
     )
     text = lambda values: pa.array(values, type=pa.string())  # noqa: E731
     base = {
-        "transaction_id": text((first_id + np.arange(n)).astype(str)),
+        "transaction_id": text(ids.assign(written).astype(str)),
         "member_id": text((m.first_id + p.member).astype(str)),
         "store_id": text(p.store_id.astype(str)),
         "campaign_id": text(np.where(p.campaign_id > 0, p.campaign_id.astype(str), "")),
@@ -206,12 +252,13 @@ def transaction_table(
 
 
 def redemption_rows(
-    cfg: GeneratorConfig, rng, acc: Accounts, m: Members, first_id: int
+    cfg: GeneratorConfig, rng, acc: Accounts, m: Members, ids: OltpIds
 ) -> tuple[list[dict], list[dict]]:
-    """Ids follow order time, as an OLTP sequence would."""
+    """Orders take ids by order time and lines by the time they were written (OltpIds)."""
     t0 = cfg.start_at
     order = sorted(acc.redemptions, key=lambda r: (r[2], r[1]))
-    new_id = {r[0]: first_id + k for k, r in enumerate(order)}
+    head_ids = ids.assign(np.array([r[2] for r in order], dtype=np.int64))
+    new_id = {r[0]: int(head_ids[k]) for k, r in enumerate(order)}
     heads = []
     for old_id, i, at, channel in order:
         when = t0 + timedelta(seconds=at)
@@ -226,14 +273,16 @@ def redemption_rows(
                 "extracted_at": extract_of(written, cfg),
             }
         )
-    when_of = {r[0]: t0 + timedelta(seconds=r[2]) for r in acc.redemptions}
+    at_of = {r[0]: r[2] for r in acc.redemptions}
     items = sorted(acc.items, key=lambda it: (new_id[it[0]], it[1]))
+    written_at = np.array([at_of[it[0]] + 60 + k % 60 for k, it in enumerate(items)], np.int64)
+    line_ids = ids.assign(written_at)
     lines = []
     for k, (old_id, product_id, qty, cost) in enumerate(items):
-        written = when_of[old_id] + timedelta(seconds=60 + k % 60)
+        written = t0 + timedelta(seconds=int(written_at[k]))
         lines.append(
             {
-                "redemption_item_id": str(first_id + k),
+                "redemption_item_id": str(line_ids[k]),
                 "redemption_id": str(new_id[old_id]),
                 "product_id": str(product_id),
                 "quantity": str(qty),
@@ -245,14 +294,17 @@ def redemption_rows(
     return heads, lines
 
 
-def expiration_rows(cfg: GeneratorConfig, acc: Accounts, m: Members, first_id: int) -> list[dict]:
+def expiration_rows(cfg: GeneratorConfig, acc: Accounts, m: Members, ids: OltpIds) -> list[dict]:
     rows = []
-    for k, (i, at, pts) in enumerate(sorted(acc.expirations, key=lambda e: (e[1], e[0]))):
+    expirations = sorted(acc.expirations, key=lambda e: (e[1], e[0]))
+    written_at = np.array([at + 30 * 60 for _, at, _ in expirations], dtype=np.int64)
+    expiration_ids = ids.assign(written_at)
+    for k, (i, at, pts) in enumerate(expirations):
         when = cfg.start_at + timedelta(seconds=at)
         written = when + timedelta(minutes=30)
         rows.append(
             {
-                "expiration_id": str(first_id + k),
+                "expiration_id": str(expiration_ids[k]),
                 "member_id": str(m.first_id + i),
                 "expired_at": ts(when),
                 "points_expired": str(pts),
