@@ -105,3 +105,4 @@ final as (
 )
 
 select * from final
+{{ storage_order(['redemption_item_id']) }}

@@ -100,3 +100,4 @@ final as (
 )
 
 select * from final
+{{ storage_order(['transaction_id']) }}

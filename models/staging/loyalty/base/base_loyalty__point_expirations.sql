@@ -71,3 +71,4 @@ checked as (
 {{ cdc_versions('checked', 'expiration_id', raw_columns) }}
 
 select * from final
+{{ storage_order(['expiration_id']) }}
