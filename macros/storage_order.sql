@@ -1,11 +1,11 @@
 {#- Written after a model's last select: a full refresh stores the rows in this order.
-    DuckDB keeps each row group's min and max per column and a scan skips the row groups a
-    filter (or a join's key range) rules out. The records an OLTP creates have time-ordered ids
-    (ml/datagen: OltpIds), and a day's lookups by key (the stored versions a new version
-    re-ranks, the rows a delete+insert replaces) ask for recent ones: in key order they sit
-    in the table's last row groups. An incremental run appends after history, so only the
-    full refresh sorts. BigQuery clusters instead, and a sort there would cost a slot-heavy
-    stage for nothing. -#}
+    DuckDB keeps each row group's min and max per column, and a scan skips the row groups a
+    filter (or a join's key range) rules out. The base models store their rows by export
+    (`extracted_at`), the order daily loads append in anyway: a day's lookups of the exports
+    it re-reads, and of the stored versions of recent keys (the OLTP's ids follow time:
+    ml/datagen OltpIds), then read the table's last row groups instead of all of it. An
+    incremental run appends after history, so only the full refresh sorts. BigQuery clusters
+    instead, and a sort there would cost a stage for nothing. -#}
 {% macro storage_order(columns) -%}
     {{ return(adapter.dispatch('storage_order', 'loyalty')(columns)) }}
 {%- endmacro %}

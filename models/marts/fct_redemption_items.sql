@@ -105,4 +105,3 @@ final as (
 )
 
 select * from final
-{{ storage_order(['redemption_item_id']) }}

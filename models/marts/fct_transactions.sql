@@ -100,4 +100,3 @@ final as (
 )
 
 select * from final
-{{ storage_order(['transaction_id']) }}

@@ -76,3 +76,4 @@ checked as (
 {{ cdc_versions('checked', 'campaign_id', raw_columns, renamed=['starts_at', 'ends_at']) }}
 
 select * from final
+{{ storage_order(['extracted_at']) }}

@@ -93,3 +93,4 @@ checked as (
     pii=['cpf', 'full_name', 'email', 'phone', 'birth_date']) }}
 
 select * from final
+{{ storage_order(['extracted_at']) }}

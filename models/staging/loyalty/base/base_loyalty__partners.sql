@@ -73,3 +73,4 @@ checked as (
 {{ cdc_versions('checked', 'partner_id', raw_columns) }}
 
 select * from final
+{{ storage_order(['extracted_at']) }}

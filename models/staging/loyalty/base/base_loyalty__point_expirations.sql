@@ -71,4 +71,4 @@ checked as (
 {{ cdc_versions('checked', 'expiration_id', raw_columns) }}
 
 select * from final
-{{ storage_order(['expiration_id']) }}
+{{ storage_order(['extracted_at']) }}

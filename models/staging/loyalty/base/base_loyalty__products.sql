@@ -67,3 +67,4 @@ checked as (
 {{ cdc_versions('checked', 'product_id', raw_columns) }}
 
 select * from final
+{{ storage_order(['extracted_at']) }}

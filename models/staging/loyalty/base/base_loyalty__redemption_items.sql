@@ -71,4 +71,4 @@ checked as (
 {{ cdc_versions('checked', 'redemption_item_id', raw_columns) }}
 
 select * from final
-{{ storage_order(['redemption_item_id']) }}
+{{ storage_order(['extracted_at']) }}

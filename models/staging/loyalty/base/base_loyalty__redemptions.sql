@@ -70,4 +70,4 @@ checked as (
 {{ cdc_versions('checked', 'redemption_id', raw_columns) }}
 
 select * from final
-{{ storage_order(['redemption_id']) }}
+{{ storage_order(['extracted_at']) }}

@@ -72,3 +72,4 @@ checked as (
 {{ cdc_versions('checked', 'store_id', raw_columns, renamed=['opened_at']) }}
 
 select * from final
+{{ storage_order(['extracted_at']) }}

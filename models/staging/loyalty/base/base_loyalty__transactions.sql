@@ -123,4 +123,4 @@ checked as (
 {{ cdc_versions('checked', 'transaction_id', raw_columns) }}
 
 select * from final
-{{ storage_order(['transaction_id']) }}
+{{ storage_order(['extracted_at']) }}
