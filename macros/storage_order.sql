@@ -4,8 +4,9 @@
     (`extracted_at`), the order daily loads append in anyway: a day's lookups of the exports
     it re-reads, and of the stored versions of recent keys (the OLTP's ids follow time:
     ml/datagen OltpIds), then read the table's last row groups instead of all of it. An
-    incremental run appends after history, so only the full refresh sorts. BigQuery clusters
-    instead, and a sort there would cost a stage for nothing. -#}
+    incremental run appends after history, so only the full refresh sorts. Nothing on
+    BigQuery: a query's order does not set how it stores a table. Clustering would; the base
+    tables are not clustered there, since nothing here can measure what it buys. -#}
 {% macro storage_order(columns) -%}
     {{ return(adapter.dispatch('storage_order', 'loyalty')(columns)) }}
 {%- endmacro %}

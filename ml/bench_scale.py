@@ -229,6 +229,7 @@ def bench_size(members: int, workdir: Path, threads: int, reuse: bool, seed_max_
     # incremental warehouse reads a lake that grows the way a daily lake does (append_days
     # lands the next export), so its runs keep their vars and dbt its partial parse.
     last = manifest["extract_at"][:10]
+    one_day = _days_before(last, 16)  # the ordinary mid-month export
     grown, grown_meta = growing_lake(lake, meta, workdir, _days_before(last, 17))
     inc_db = workdir / "inc.duckdb"
     inc_db.unlink(missing_ok=True)
@@ -242,12 +243,12 @@ def bench_size(members: int, workdir: Path, threads: int, reuse: bool, seed_max_
     # then two more kinds of day alone, caught up to in between: the export that closes a
     # label window (the feature mart relabels every member's row at that cutoff) and the last,
     # a month start (everyone's new month and new cutoff)
-    closing = _label_closing_day(_days_before(last, 16), last)
+    closing = _label_closing_day(one_day, last)
     try:
-        held, rest_s, days = _days_before(last, 16), 0.0, {}
+        held, rest_s, days = one_day, 0.0, {}
         for day in [d for d in (closing, last) if d]:
-            if _days_between(held, day) > 1:
-                append_days(grown, grown_meta, _days_between(held, day) - 1)
+            if (gap := _days_between(held, day) - 1) > 0:
+                append_days(grown, grown_meta, gap)
                 rest_s += run_process([DBT, "run", "--vars", vars_lake], inc_env)[0]
             append_days(grown, grown_meta, 1)
             days[day], held = run_process([DBT, "run", "--vars", vars_lake], inc_env)[0], day
@@ -284,7 +285,7 @@ def bench_size(members: int, workdir: Path, threads: int, reuse: bool, seed_max_
         },
         "raw_duckdb": {"seconds": raw_s, "dbt_over_raw": full_s / raw_s},
         "incremental_one_day": {
-            "day": _days_before(last, 16),
+            "day": one_day,
             "append_seconds": append_s,
             "seconds": inc_s,
             "peak_rss_mb": inc_rss,

@@ -99,7 +99,8 @@ def inject(
         kinds = KINDS_BY_TABLE[table] if rows.num_rows else []
         per_kind = max(1, round(cfg.defect_rate * rows.num_rows / len(KINDS_BY_TABLE[table])))
         keys = rows.column(key).to_pylist()
-        next_id = max((int(k) for k in keys), default=0) + 1
+        # the catalog's new keys count on from its largest (a chunk's come from `ids`)
+        next_id = max((int(k) for k in keys), default=0) + 1 if ids is None else None
         latest = {k: i for i, k in enumerate(keys)}  # rows are in version order per key
         status = rows.column("status").to_pylist() if "status" in rows.column_names else None
         # A new record is copied from a first version: a copy of a later version (a reversal)
