@@ -20,7 +20,11 @@
     regexp_replace(format_timestamp('%F %H:%M:%E6S', {{ expr }}), r'\.?0*$', '')
 {%- endmacro %}
 
-{#- The text surrogate_key and row_fingerprint hash. -#}
+{#- The text surrogate_key and row_fingerprint hash. One concat() call rather than dbt.concat's
+    chain of `||`: on DuckDB every `||` builds an intermediate string, and over the ten columns
+    of a row fingerprint the chain took twice as long as the call (7.3 vs 3.4 s over the 39M raw
+    purchases at 1M members). Every part is coalesced, so the text (and its hash) is the same as
+    the chain's; BigQuery's concat() takes any number of strings too. -#}
 {% macro surrogate_key_text(field_list) -%}
     {%- if field_list is string -%}{%- set field_list = [field_list] -%}{%- endif -%}
     {%- set parts = [] -%}
@@ -29,7 +33,7 @@
         {%- do parts.append("coalesce(" ~ text ~ ", '_dbt_null_')") -%}
         {%- if not loop.last %}{% do parts.append("'-'") %}{% endif -%}
     {%- endfor -%}
-    {{ dbt.concat(parts) }}
+    concat({{ parts | join(', ') }})
 {%- endmacro %}
 
 {#- Identity of a raw row, only ever compared within one warehouse (duplicate checks, skipping

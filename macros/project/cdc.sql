@@ -9,7 +9,7 @@
 {% macro cdc_new_exports() %}
     {%- if is_incremental() %}
         {%- set threshold = incremental_threshold() %}
-        where {{ safe_cast_timestamp(clean_text('extracted_at')) }} > {{ threshold }}
+        where {{ safe_cast_timestamp('extracted_at') }} > {{ threshold }}
         {{ raw_partitions_since(threshold) }}
     {%- endif %}
 {% endmacro %}
@@ -17,8 +17,8 @@
 {#- The tail of each typed CTE: CDC timestamps, the row's fingerprint (md5 of every raw
     column) and the raw text kept for the quarantine. -#}
 {% macro cdc_typed_columns(raw_columns) %}
-        {{ safe_cast_timestamp(clean_text('updated_at')) }} as updated_at,
-        {{ safe_cast_timestamp(clean_text('extracted_at')) }} as extracted_at,
+        {{ safe_cast_timestamp('updated_at') }} as updated_at,
+        {{ safe_cast_timestamp('extracted_at') }} as extracted_at,
         {{ row_fingerprint(raw_columns) }} as row_fingerprint,
         {{ raw_passthrough(raw_columns) }}
 {%- endmacro %}
@@ -75,12 +75,21 @@
     fingerprint repeats the previous one. Identical rows share their export, so they always
     arrive in the same batch, and rows already loaded keep the reason they were given. The
     current version is the first row with no check failure: a duplicate never is, since its
-    first copy comes before it. -#}
+    first copy comes before it.
+
+    The key's raw text (`<key without _id>_key_raw`, which only the quarantine reads) goes
+    through the window only where it differs from the key's own text ('007', or no key): a
+    14-character string on every row made the window over the 39M purchases at 1M members
+    twice as slow (22.7 vs 12.0 s). `final` renders it back, so the column is unchanged. -#}
 {% macro cdc_versions(checked, key_column, raw_columns, pii=[], renamed=[]) %}
+{%- set key_raw = key_column[:-3] ~ '_key_raw' %}
+{%- set key_text = 'cast(' ~ key_column ~ ' as ' ~ dbt.type_string() ~ ')' %}
 history as (
 
     select
-        *,
+        {{ star_except([], replace={key_raw:
+            'case when coalesce(' ~ key_raw ~ ' != ' ~ key_text ~ ', ' ~ key_raw ~ ' is not null)'
+            ~ ' then ' ~ key_raw ~ ' end'}) }},
         {{ run_loaded_at() }} as loaded_at,
         true as is_new_row
     from {{ checked }}
@@ -133,7 +142,8 @@ final as (
 
     select
         {{ star_except(['check_reason', 'raw_record', 'row_fingerprint', 'loaded_at',
-            'is_new_row', 'repeats_previous_row', 'later_valid_versions', 'dq_reason']) }},
+            'is_new_row', 'repeats_previous_row', 'later_valid_versions', 'dq_reason'],
+            replace={key_raw: 'coalesce(' ~ key_raw ~ ', ' ~ key_text ~ ')'}) }},
         dq_reason,
         {%- if pii or renamed %}
         case when dq_reason is not null then raw_record end as raw_record,

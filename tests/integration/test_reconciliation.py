@@ -37,6 +37,40 @@ def test_raw_rows_reconcile_to_current_superseded_and_quarantined(con, manifest,
     assert by_reason == expected["quarantined_by_reason"]
 
 
+@pytest.mark.parametrize("table", list(TABLES))
+def test_base_tables_keep_each_raw_key_as_it_arrived(con, table):
+    """The raw key text rides through the version window only where it differs from the
+    parsed key (macros/project/cdc.sql) and is rendered back after it: every raw row's trimmed
+    key, padded, zero-led or malformed, must come out as it went in."""
+    key = TABLES[table].key
+    key_raw = key.removesuffix("_id") + "_key_raw"
+    differing = one(
+        con,
+        f"""
+        select count(*) from (
+            (select nullif(trim({key}), '') as k from main_raw.raw_{table}
+             except all
+             select {key_raw} from main_staging.base_loyalty__{table})
+            union all
+            (select {key_raw} from main_staging.base_loyalty__{table}
+             except all
+             select nullif(trim({key}), '') from main_raw.raw_{table})
+        )
+        """,
+    )
+    assert differing == 0
+    # the check has teeth: the seeds hold keys whose text is not their number's
+    if table == "transactions":
+        assert (
+            one(
+                con,
+                f"select count(*) from main_staging.base_loyalty__{table} "
+                f"where {key_raw} != coalesce(cast({key} as varchar), '')",
+            )
+            > 0
+        )
+
+
 def test_quarantine_holds_every_injected_defect(con, manifest):
     quarantinable = {
         k: v for k, v in manifest["defects_total"].items() if not k.startswith("orphan_")

@@ -17,18 +17,18 @@ typed as (
     select
         ----------  ids
         {{ clean_text('campaign_id') }} as campaign_key_raw,
-        {{ safe_cast_integer(clean_text('campaign_id')) }} as campaign_id,
-        {{ safe_cast_integer(clean_text('partner_id')) }} as partner_id,
+        {{ safe_cast_integer('campaign_id') }} as campaign_id,
+        {{ safe_cast_integer('partner_id') }} as partner_id,
 
         ----------  strings
         {{ clean_text('campaign_name') }} as campaign_name,
 
         ----------  numerics
-        {{ safe_cast_numeric(clean_text('points_multiplier'), 6, 2) }} as points_multiplier,
+        {{ safe_cast_numeric('points_multiplier', 6, 2) }} as points_multiplier,
 
         ----------  dates and timestamps
-        {{ safe_cast_date(clean_text('starts_at')) }} as starts_on,
-        {{ safe_cast_date(clean_text('ends_at')) }} as ends_on,
+        {{ safe_cast_date('starts_at') }} as starts_on,
+        {{ safe_cast_date('ends_at') }} as ends_on,
 
         ----------  cdc timestamps, duplicate bookkeeping and raw text
         {{ cdc_typed_columns(raw_columns) }}

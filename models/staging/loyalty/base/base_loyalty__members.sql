@@ -18,7 +18,7 @@ typed as (
     select
         ----------  ids
         {{ clean_text('member_id') }} as member_key_raw,
-        {{ safe_cast_integer(clean_text('member_id')) }} as member_id,
+        {{ safe_cast_integer('member_id') }} as member_id,
 
         ----------  pii, cleaned for validation and hashing only (never selected below)
         {{ digits_only('cpf') }} as cpf_digits,
@@ -34,7 +34,7 @@ typed as (
 
         ----------  dates and timestamps
         {{ parse_date_ptbr(clean_text('birth_date')) }} as birth_date,
-        {{ safe_cast_timestamp(clean_text('signup_at')) }} as signup_at,
+        {{ safe_cast_timestamp('signup_at') }} as signup_at,
 
         ----------  cdc timestamps, duplicate bookkeeping and raw text
         {{ cdc_typed_columns(raw_columns) }}

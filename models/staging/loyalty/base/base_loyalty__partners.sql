@@ -17,7 +17,7 @@ typed as (
     select
         ----------  ids
         {{ clean_text('partner_id') }} as partner_key_raw,
-        {{ safe_cast_integer(clean_text('partner_id')) }} as partner_id,
+        {{ safe_cast_integer('partner_id') }} as partner_id,
 
         ----------  strings
         {{ clean_text('cnpj') }} as cnpj,
@@ -25,7 +25,7 @@ typed as (
         lower({{ clean_text('segment') }}) as segment,
 
         ----------  numerics
-        {{ safe_cast_numeric(clean_text('points_per_brl'), 6, 2) }} as points_per_brl,
+        {{ safe_cast_numeric('points_per_brl', 6, 2) }} as points_per_brl,
 
         ----------  cdc timestamps, duplicate bookkeeping and raw text
         {{ cdc_typed_columns(raw_columns) }}

@@ -17,15 +17,15 @@ typed as (
     select
         ----------  ids
         {{ clean_text('expiration_id') }} as expiration_key_raw,
-        {{ safe_cast_integer(clean_text('expiration_id')) }} as expiration_id,
+        {{ safe_cast_integer('expiration_id') }} as expiration_id,
         {{ clean_text('member_id') }} as member_key_raw,
-        {{ safe_cast_integer(clean_text('member_id')) }} as member_id,
+        {{ safe_cast_integer('member_id') }} as member_id,
 
         ----------  numerics
-        {{ safe_cast_integer(clean_text('points_expired')) }} as points_expired,
+        {{ safe_cast_integer('points_expired') }} as points_expired,
 
         ----------  timestamps
-        {{ safe_cast_timestamp(clean_text('expired_at')) }} as expired_at,
+        {{ safe_cast_timestamp('expired_at') }} as expired_at,
 
         ----------  cdc timestamps, duplicate bookkeeping and raw text
         {{ cdc_typed_columns(raw_columns) }}

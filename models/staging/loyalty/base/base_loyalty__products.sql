@@ -17,14 +17,14 @@ typed as (
     select
         ----------  ids
         {{ clean_text('product_id') }} as product_key_raw,
-        {{ safe_cast_integer(clean_text('product_id')) }} as product_id,
+        {{ safe_cast_integer('product_id') }} as product_id,
 
         ----------  strings
         {{ clean_text('product_name') }} as product_name,
         lower({{ clean_text('category') }}) as category,
 
         ----------  numerics
-        {{ safe_cast_integer(clean_text('points_price')) }} as points_price,
+        {{ safe_cast_integer('points_price') }} as points_price,
 
         ----------  cdc timestamps, duplicate bookkeeping and raw text
         {{ cdc_typed_columns(raw_columns) }}

@@ -17,15 +17,15 @@ typed as (
     select
         ----------  ids
         {{ clean_text('redemption_item_id') }} as redemption_item_key_raw,
-        {{ safe_cast_integer(clean_text('redemption_item_id')) }} as redemption_item_id,
+        {{ safe_cast_integer('redemption_item_id') }} as redemption_item_id,
         {{ clean_text('redemption_id') }} as redemption_key_raw,
-        {{ safe_cast_integer(clean_text('redemption_id')) }} as redemption_id,
+        {{ safe_cast_integer('redemption_id') }} as redemption_id,
         {{ clean_text('product_id') }} as product_key_raw,
-        {{ safe_cast_integer(clean_text('product_id')) }} as product_id,
+        {{ safe_cast_integer('product_id') }} as product_id,
 
         ----------  numerics
-        {{ safe_cast_integer(clean_text('quantity')) }} as quantity,
-        {{ safe_cast_integer(clean_text('points_spent')) }} as points_spent,
+        {{ safe_cast_integer('quantity') }} as quantity,
+        {{ safe_cast_integer('points_spent') }} as points_spent,
 
         ----------  cdc timestamps, duplicate bookkeeping and raw text
         {{ cdc_typed_columns(raw_columns) }}

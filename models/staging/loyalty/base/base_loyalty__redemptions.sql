@@ -17,15 +17,15 @@ typed as (
     select
         ----------  ids
         {{ clean_text('redemption_id') }} as redemption_key_raw,
-        {{ safe_cast_integer(clean_text('redemption_id')) }} as redemption_id,
+        {{ safe_cast_integer('redemption_id') }} as redemption_id,
         {{ clean_text('member_id') }} as member_key_raw,
-        {{ safe_cast_integer(clean_text('member_id')) }} as member_id,
+        {{ safe_cast_integer('member_id') }} as member_id,
 
         ----------  strings
         lower({{ clean_text('channel') }}) as channel,
 
         ----------  timestamps
-        {{ safe_cast_timestamp(clean_text('redeemed_at')) }} as redeemed_at,
+        {{ safe_cast_timestamp('redeemed_at') }} as redeemed_at,
 
         ----------  cdc timestamps, duplicate bookkeeping and raw text
         {{ cdc_typed_columns(raw_columns) }}

@@ -17,8 +17,8 @@ typed as (
     select
         ----------  ids
         {{ clean_text('store_id') }} as store_key_raw,
-        {{ safe_cast_integer(clean_text('store_id')) }} as store_id,
-        {{ safe_cast_integer(clean_text('partner_id')) }} as partner_id,
+        {{ safe_cast_integer('store_id') }} as store_id,
+        {{ safe_cast_integer('partner_id') }} as partner_id,
 
         ----------  strings
         {{ clean_text('store_name') }} as store_name,
@@ -27,7 +27,7 @@ typed as (
         upper({{ clean_text('state') }}) as state,
 
         ----------  dates and timestamps
-        {{ safe_cast_date(clean_text('opened_at')) }} as opened_on,
+        {{ safe_cast_date('opened_at') }} as opened_on,
 
         ----------  cdc timestamps, duplicate bookkeeping and raw text
         {{ cdc_typed_columns(raw_columns) }}

@@ -35,23 +35,23 @@ typed as (
     select
         ----------  ids
         {{ clean_text('transaction_id') }} as transaction_key_raw,
-        {{ safe_cast_integer(clean_text('transaction_id')) }} as transaction_id,
+        {{ safe_cast_integer('transaction_id') }} as transaction_id,
         {{ clean_text('member_id') }} as member_key_raw,
-        {{ safe_cast_integer(clean_text('member_id')) }} as member_id,
+        {{ safe_cast_integer('member_id') }} as member_id,
         {{ clean_text('store_id') }} as store_key_raw,
-        {{ safe_cast_integer(clean_text('store_id')) }} as store_id,
+        {{ safe_cast_integer('store_id') }} as store_id,
         {{ clean_text('campaign_id') }} as campaign_key_raw,
-        {{ safe_cast_integer(clean_text('campaign_id')) }} as campaign_id,
+        {{ safe_cast_integer('campaign_id') }} as campaign_id,
 
         ----------  strings
         lower({{ clean_text('status') }}) as status,
 
         ----------  numerics
-        {{ safe_cast_numeric(clean_text('amount_brl'), 12, 2) }} as amount_brl,
-        {{ safe_cast_integer(clean_text('points_earned')) }} as points_earned,
+        {{ safe_cast_numeric('amount_brl', 12, 2) }} as amount_brl,
+        {{ safe_cast_integer('points_earned') }} as points_earned,
 
         ----------  timestamps
-        {{ safe_cast_timestamp(clean_text('purchased_at')) }} as purchased_at,
+        {{ safe_cast_timestamp('purchased_at') }} as purchased_at,
 
         ----------  cdc timestamps, duplicate bookkeeping and raw text
         {{ cdc_typed_columns(raw_columns) }}
