@@ -121,11 +121,10 @@ members as (
 
 {% endif %}
 
-with_member as (
+ordered as (
 
     select
         movements.*,
-        coalesce(members.member_sk, '-1') as member_sk,
         -- same-instant movements: credits before debits, as the OLTP system books them
         case movements.movement_type
             when 'earn' then 1
@@ -134,32 +133,43 @@ with_member as (
             when 'expire' then 4
         end as movement_order
     from movements
-    left join members
-        on
-            movements.member_id = members.member_id
-            and {{ is_valid_at('movements.event_at', 'members.valid_from', 'members.valid_to') }}
 
 ),
 
+balanced as (
+
+    select
+        ordered.*,
+        cast(ordered.opening_balance + sum(ordered.points) over (
+            partition by ordered.member_id
+            order by ordered.event_at, ordered.movement_order, ordered.source_id
+            rows between unbounded preceding and current row
+        ) as bigint) as running_balance
+    from ordered
+
+),
+
+-- the member version in force at each movement, joined after the window: its 32-character key
+-- made the window's rows wide enough to spill (the full refresh at 1M members: 23.5 -> 17.1 s)
 entries as (
 
     select
-        {{ surrogate_key(['movement_type', 'source_id']) }} as ledger_entry_id,
-        member_sk,
-        member_id,
-        movement_type,
-        source_id,
-        event_at,
-        cast(event_at as date) as event_date,
-        cast(points as bigint) as points,
-        cast(opening_balance + sum(points) over (
-            partition by member_id
-            order by event_at, movement_order, source_id
-            rows between unbounded preceding and current row
-        ) as bigint) as running_balance,
-        extracted_at,
-        loaded_at
-    from with_member
+        {{ surrogate_key(['balanced.movement_type', 'balanced.source_id']) }} as ledger_entry_id,
+        coalesce(members.member_sk, '-1') as member_sk,
+        balanced.member_id,
+        balanced.movement_type,
+        balanced.source_id,
+        balanced.event_at,
+        cast(balanced.event_at as date) as event_date,
+        cast(balanced.points as bigint) as points,
+        balanced.running_balance,
+        balanced.extracted_at,
+        balanced.loaded_at
+    from balanced
+    left join members
+        on
+            balanced.member_id = members.member_id
+            and {{ is_valid_at('balanced.event_at', 'members.valid_from', 'members.valid_to') }}
 
 ),
 
