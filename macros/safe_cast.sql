@@ -2,7 +2,9 @@
     dbt.safe_cast is a plain cast on DuckDB (it errors on bad values), so
     safe_cast_to dispatches to try_cast there and to dbt.safe_cast (safe_cast) on
     BigQuery. The typed wrappers trim the text first, so both warehouses see the same
-    input whatever their whitespace rules. -#}
+    input whatever their whitespace rules. Pass them the raw column, not clean_text() of it
+    (an empty string casts to null either way): the second trim cost 4.5 s over the 39M raw
+    purchases at 1M members. -#}
 {% macro safe_cast_to(expr, type) -%}
     {{ return(adapter.dispatch('safe_cast_to', 'loyalty')(expr, type)) }}
 {%- endmacro %}

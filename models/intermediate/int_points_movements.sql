@@ -40,7 +40,9 @@ reversed as (
         'reversal' as movement_type,
         transaction_id as source_id,
         member_id,
-        reversed_at as event_at,
+        -- reversed_at, by the column it is made of (the reversal version's updated_at): a
+        -- ledger tail's time filter then reaches the stored column's zone maps, not a case
+        updated_at as event_at,
         -points_earned as points,
         extracted_at,
         loaded_at
