@@ -87,9 +87,7 @@
 history as (
 
     select
-        {{ star_except([], replace={key_raw:
-            'case when coalesce(' ~ key_raw ~ ' != ' ~ key_text ~ ', ' ~ key_raw ~ ' is not null)'
-            ~ ' then ' ~ key_raw ~ ' end'}) }},
+        {{ star_except([], replace={key_raw: 'nullif(' ~ key_raw ~ ', ' ~ key_text ~ ')'}) }},
         {{ run_loaded_at() }} as loaded_at,
         true as is_new_row
     from {{ checked }}
