@@ -28,6 +28,21 @@ def test_a_failing_child_stops_the_benchmark_with_its_output():
         run_process([sys.executable, "-c", "raise SystemExit('boom')"])
 
 
+def test_a_repeated_run_starts_each_time_from_the_same_state(tmp_path):
+    # each run appends what it found in the "warehouse" to a log and then changes it
+    db, log = tmp_path / "inc.duckdb", tmp_path / "seen.txt"
+    db.write_text("before")
+    child = (
+        "import pathlib, sys; db, log = map(pathlib.Path, sys.argv[1:]); "
+        "log.open('a').write(db.read_text() + '\\n'); db.write_text('after')"
+    )
+    runs = bench_scale._repeat_run([sys.executable, "-c", child, str(db), str(log)], None, db, 3)
+    assert len(runs) == 3 and all(seconds > 0 for seconds, _ in runs)
+    assert log.read_text().split() == ["before"] * 3
+    assert db.read_text() == "after"  # the last run's state is kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inc.duckdb", "seen.txt"]
+
+
 def test_models_run_after_what_they_read():
     def node(name, *parents):
         return {
@@ -105,6 +120,9 @@ def test_markdown_shows_ratios_equivalence_and_what_did_not_fit():
     size["incremental_one_day"]["differing_rows"] = {}
     report["sizes"] = [size]
     assert "| 50.00% | failed | - | failed | - | 0 / 0 |" in markdown(report)
+    # a day run more than once shows its median and the range of the runs
+    size["incremental_one_day"].update(seconds=5.0, runs_seconds=[5.4, 4.2, 5.0])
+    assert "| 2.50 | 5.0 (4.2-5.4) | 50.00% |" in markdown(report)
 
 
 def test_warehouses_compare_by_rows_or_by_checksum(tmp_path, monkeypatch):
