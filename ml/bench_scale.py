@@ -210,7 +210,9 @@ def pandas_baseline(lake: Path, workdir: Path, warehouse: Path) -> dict:
 def _repeat_run(cmd: list[str], env: dict, db: Path, repeats: int) -> list[tuple[float, float]]:
     """The same run `repeats` times from the same warehouse state (the file copied back before
     each repeat): one run of a day spreads widely on this machine (9.9-13.3 s for nine runs of
-    one day at 1M), so the benchmark reports the median. The last run's state is kept."""
+    one day at 1M), so the benchmark reports the median. The last run's state is kept.
+    Every run starts after `os.sync()`: the copy's gigabytes still being written back would
+    otherwise slow the run's own commits, which wait for the disk."""
     saved = db.with_name(db.stem + "_before_run.duckdb")
     if repeats > 1:
         shutil.copy(db, saved)
@@ -219,6 +221,7 @@ def _repeat_run(cmd: list[str], env: dict, db: Path, repeats: int) -> list[tuple
         for repeat in range(repeats):
             if repeat:
                 shutil.copy(saved, db)
+            os.sync()
             runs.append(run_process(cmd, env))
     finally:
         saved.unlink(missing_ok=True)
