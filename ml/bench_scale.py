@@ -9,8 +9,8 @@ For each size (members; about 50 purchases per member over two years):
 - incremental: a lake that holds the extracts through 17 days before the end (hard links to
   the generated one, the rest pending), built by full refresh; one more export appended
   (`append_days`) and the incremental run, three times from the same state (`--day-repeats`;
-  one run spreads widely): the median / full ratio, with every run's time; then, caught up to in
-  between, two more kinds of day alone with their ratios: the export that closes a label
+  one run spreads widely): the median run / full refresh, with every run's time; then, caught
+  up to in between, two more kinds of day alone with their ratios: the export that closes a label
   window (a cutoff + 90 days: the feature mart relabels everyone's row at that cutoff) and
   the last export, a month start (everyone's new month and new feature cutoff); then every
   table of the two warehouses compared (`except all` both ways): the equivalence test at
@@ -379,6 +379,8 @@ def main() -> None:
         help="run the ordinary day this many times from the same state; the median is reported",
     )
     args = parser.parse_args()
+    if args.day_repeats < 1:
+        parser.error("--day-repeats must be at least 1")
     results_dir = PROJECT_ROOT / "bench_results"
     results_dir.mkdir(exist_ok=True)
     results = []
