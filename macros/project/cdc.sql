@@ -174,3 +174,33 @@ final as (
         {{ column }} as raw_{{ column }}{{ ',' if not loop.last }}
     {%- endfor %}
 {% endmacro %}
+
+{#- The valid earlier versions of each key whose current version differs from them in any of
+    `moved` (a null-safe comparison), with those columns as they were and the current version's
+    loaded_at as superseded_at: where a record's movement used to be, for
+    int_points_movements_superseded. A quarantined version never made a movement. -#}
+{% macro moved_versions(versions, key_column, moved) %}
+    select
+        {%- for column in moved %}
+        earlier.{{ column }},
+        {%- endfor %}
+        current_version.loaded_at as superseded_at
+    from {{ versions }} as earlier
+    inner join {{ versions }} as current_version
+        on
+            earlier.{{ key_column }} = current_version.{{ key_column }}
+            and earlier.loaded_at < current_version.loaded_at
+    where
+        earlier.dq_reason is null
+        and current_version.is_current_version
+        and (
+            {%- for column in moved %}
+            {{ 'or ' if not loop.first }}{{ differs('earlier.' ~ column, 'current_version.' ~ column) }}
+            {%- endfor %}
+        )
+{%- endmacro %}
+
+{#- a != b with nulls as values: true when exactly one side is null -#}
+{% macro differs(a, b) -%}
+    coalesce({{ a }} != {{ b }}, {{ a }} is not null or {{ b }} is not null)
+{%- endmacro %}

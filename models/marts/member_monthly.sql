@@ -11,6 +11,9 @@
     )
 }}
 
+-- read only by an incremental run (dbt parses the model as a full refresh):
+-- depends_on: {{ ref('int_points_movements_superseded') }}
+
 -- One row per member per month, from the enrolment month to the last month with data:
 -- activity, points in and out, and the balance at month end. The grain ML features start from.
 -- Incremental by member tail (strategy replace_tail, macros/replace_tail.sql): each member with
@@ -80,6 +83,12 @@ loaded as (
 
     ),
 
+    superseded as (
+
+        select * from {{ ref('int_points_movements_superseded') }}
+
+    ),
+
     stored_end as (
 
         select max(month_start) as month_start
@@ -88,7 +97,8 @@ loaded as (
     ),
 
     -- the first month to rebuild, per member: the month of its earliest movement loaded since
-    -- the last run; for a new member version, the month it starts in (tier and status at month
+    -- the last run, or of where a movement was before a version loaded since moved it; for a
+    -- new member version, the month it starts in (tier and status at month
     -- end change from there), or every month when its versions disagree on the enrolment date;
     -- and when a new month starts, that month for every member
     tail_starts as {{ materialized_cte() }} (
@@ -102,6 +112,14 @@ loaded as (
                 ledger.event_date as changed_on
             from ledger
             where ledger.loaded_at > {{ loaded_before }}
+            union all
+            -- where a movement was before a new version moved it (to another month or
+            -- member): the ledger and the facts hold only where it is now
+            select
+                superseded.member_id,
+                cast(superseded.event_at as date) as changed_on
+            from superseded
+            where superseded.superseded_at > {{ loaded_before }}
             union all
             select
                 members.member_id,

@@ -28,7 +28,8 @@
 --     the trailing windows;
 --   * otherwise the members member_monthly rebuilt since this model's last load (their
 --     loaded_through is newer) with a rebuilt month before the last cutoff: their features
---     changed and are rebuilt as above. New data in the last cutoff's month (nearly all of a
+--     changed and are rebuilt as above, from three months before the earliest such month if
+--     that is earlier (a new version can move a purchase of any age). New data in the last cutoff's month (nearly all of a
 --     day) changes no feature, only labels, which stay null until complete: other stored rows
 --     are relabelled only where the label completes now (every member's at a cutoff whose 90
 --     days have just ended) or is complete and its 90 days reach the new data.
@@ -130,25 +131,6 @@ built as (
 ),
 
 {% endif -%}
--- the first cutoff this run builds and the first month its trailing windows read
-run_window as (
-
-    {% if is_incremental() %}
-        select
-            cast({{ dbt.dateadd('month', -1 * var('features_recompute_months'),
-                               'built.last_cutoff') }} as date) as first_cutoff,
-            cast({{ dbt.dateadd('month', -1 * var('features_recompute_months') - 12,
-                               'built.last_cutoff') }} as date) as first_month
-        from built
-    {% else %}
-        select
-            cast(min(month_start) as date) as first_cutoff,
-            cast({{ dbt.dateadd('month', -12, 'min(month_start)') }} as date) as first_month
-        from monthly
-    {% endif %}
-
-),
-
 {% if restrict -%}
 -- the members member_monthly rebuilt since this model's last load, and their first rebuilt
 -- month: nobody else's features or labels changed, bar labels completing now
@@ -166,7 +148,9 @@ changed_members as {{ materialized_cte() }} (
 -- a month before the last cutoff changed: some of their features did
 rebuilt_members as {{ materialized_cte() }} (
 
-    select changed_members.member_id
+    select
+        changed_members.member_id,
+        changed_members.changed_from
     from changed_members
     where changed_members.changed_from < (select built.last_cutoff from built)
 
@@ -194,6 +178,44 @@ relabel_keys as {{ materialized_cte() }} (
 ),
 
 {% endif -%}
+-- the first cutoff this run builds and the first month its trailing windows read; mid-month,
+-- also every cutoff a rebuilt member's change reaches: its features from the changed month
+-- on, its labels from three months before (a new version can move a purchase of any age)
+run_window as (
+
+    {% if is_incremental() %}
+        select
+            first_cutoff,
+            cast({{ dbt.dateadd('month', -12, 'first_cutoff') }} as date) as first_month
+        from (
+            select
+                {%- set recompute_from = 'cast(' ~ dbt.dateadd('month', -1 * var('features_recompute_months'),
+                    'built.last_cutoff') ~ ' as date)' %}
+                {%- if restrict %}
+                least(
+                    {{ recompute_from }},
+                    coalesce(
+                        (
+                            select cast({{ dbt.dateadd('month', -3, 'min(rebuilt_members.changed_from)') }} as date)
+                            from rebuilt_members
+                        ),
+                        {{ recompute_from }}
+                    )
+                ) as first_cutoff
+                {%- else %}
+                {{ recompute_from }} as first_cutoff
+                {%- endif %}
+            from built
+        ) as window_start
+    {% else %}
+        select
+            cast(min(month_start) as date) as first_cutoff,
+            cast({{ dbt.dateadd('month', -12, 'min(month_start)') }} as date) as first_month
+        from monthly
+    {% endif %}
+
+),
+
 -- a member's row for month m carries the features of cutoff m + 1 month
 member_months as (
 

@@ -235,3 +235,96 @@ def test_a_late_purchase_relabels_a_closed_label_window(warehouse, tmp_path):
     _assert_same_tables(
         full, late, [("main_marts", "member_monthly"), ("main_ml", "ml_member_features")]
     )
+
+
+def test_member_monthly_follows_a_purchase_out_of_its_old_member_and_month(warehouse, tmp_path):
+    """New CDC versions in the next export: one moves a purchase to another member, another
+    moves a purchase of an earlier month to the export's day. The purchase must leave the month
+    it was in (which only its earlier version in staging remembers: neither fact nor ledger
+    holds the old position any more) as well as arrive in the new one. The incremental run of
+    everything downstream must give exactly the tables a full refresh gives."""
+    moved = tmp_path / "moved.duckdb"
+    shutil.copy(warehouse.path, moved)
+    with duckdb.connect(str(moved)) as con:
+        # an approved purchase (never reversed) of the period, with one raw version whose id is
+        # written as the id: the copy below is then its next version
+        pick = """
+            select
+                transactions.transaction_id,
+                transactions.member_id,
+                transactions.purchased_at,
+                max(raw.extracted_at) as raw_extracted_at
+            from main_staging.stg_loyalty__transactions as transactions
+            inner join main_raw.raw_transactions as raw
+                on raw.transaction_id = cast(transactions.transaction_id as varchar)
+            where
+                transactions.status = 'approved'
+                and transactions.purchased_at >= ? and transactions.purchased_at < ?
+                and transactions.member_id in (
+                    select member_id from main_marts.dim_member where is_current
+                )
+            group by all
+            having count(*) = 1
+            order by transactions.transaction_id
+            limit 1
+        """
+        # one from two years back, moved to another member: its features and labels are far
+        # older than the cutoffs an ordinary day recomputes (features_recompute_months)
+        to_member_id, old_member, purchased_at, to_member_export = con.execute(
+            pick, ["2024-03-01", "2024-06-01"]
+        ).fetchall()[0]
+        # one of November, moved to January 1: it leaves November's month and its labels
+        in_time_id, _, _, in_time_export = con.execute(
+            pick, ["2025-11-01", "2025-12-01"]
+        ).fetchall()[0]
+        # a member enrolled before the purchase
+        new_member = con.execute(
+            "select min(member_id) from main_marts.dim_member where is_current and "
+            "member_id not in (-1, ?) and signup_at < ?",
+            [old_member, purchased_at],
+        ).fetchall()[0][0]
+        # the next export (January 2, 2026, the day after the seeds' last) carries both versions
+        for transaction, export, changes in [
+            (to_member_id, to_member_export, f"'{new_member}' as member_id"),
+            (in_time_id, in_time_export, "'2026-01-01 11:00:00' as purchased_at"),
+        ]:
+            con.execute(
+                f"""
+                insert into main_raw.raw_transactions
+                select * replace (
+                    {changes},
+                    '2026-01-01 23:00:00' as updated_at,
+                    '2026-01-02 02:00:00' as extracted_at
+                )
+                from main_raw.raw_transactions
+                where transaction_id = '{transaction}' and extracted_at = '{export}'
+                """
+            )
+    full = tmp_path / "full.duckdb"
+    shutil.copy(moved, full)
+    downstream = ["-s", "base_loyalty__transactions+", "--exclude", "mart_member_churn_risk"]
+    run_dbt(["run", *downstream], dbt_env(moved, tmp_path / "t_moved"))
+    run_dbt(["run", "--full-refresh", *downstream], dbt_env(full, tmp_path / "t_full"))
+    ran = tmp_path / "t_moved" / "run" / "loyalty" / "models" / "marts" / "member_monthly.sql"
+    assert "dbt_tail_from" in ran.read_text()  # replace_tail ran, not a rebuild
+
+    with duckdb.connect(str(moved), read_only=True) as con:
+        now = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "select transaction_id, member_id, purchase_date from main_marts.fct_transactions "
+                f"where transaction_id in ({to_member_id}, {in_time_id})"
+            ).fetchall()
+        }
+    assert now[to_member_id][0] == new_member != old_member
+    assert str(now[in_time_id][1]) == "2026-01-01"
+    _assert_same_tables(
+        full,
+        moved,
+        [
+            ("main_marts", "fct_transactions"),
+            ("main_marts", "fct_points_ledger"),
+            ("main_marts", "member_monthly"),
+            ("main_ml", "ml_member_features"),
+        ],
+    )
