@@ -175,10 +175,12 @@ final as (
     {%- endfor %}
 {% endmacro %}
 
-{#- The valid earlier versions of each key whose current version differs from them in any of
-    `moved` (a null-safe comparison), with those columns as they were and the current version's
-    loaded_at as superseded_at: where a record's movement used to be, for
-    int_points_movements_superseded. A quarantined version never made a movement. -#}
+{#- The other valid versions of each key where the current version differs from them in any
+    of `moved` (a null-safe comparison), with those columns as they were and the current
+    version's loaded_at as superseded_at: where a record's movement used to be, for
+    int_points_movements_superseded. A quarantined version never made a movement. Versions are
+    not told apart by load time: after a full refresh of staging alone they all share one, and
+    a version that was never current only rebuilds a little more. -#}
 {% macro moved_versions(versions, key_column, moved) %}
     select
         {%- for column in moved %}
@@ -187,12 +189,11 @@ final as (
         current_version.loaded_at as superseded_at
     from {{ versions }} as earlier
     inner join {{ versions }} as current_version
-        on
-            earlier.{{ key_column }} = current_version.{{ key_column }}
-            and earlier.loaded_at < current_version.loaded_at
+        on earlier.{{ key_column }} = current_version.{{ key_column }}
     where
-        earlier.dq_reason is null
-        and current_version.is_current_version
+        current_version.is_current_version
+        and not earlier.is_current_version
+        and earlier.dq_reason is null
         and (
             {%- for column in moved %}
             {{ 'or ' if not loop.first }}{{ differs('earlier.' ~ column, 'current_version.' ~ column) }}

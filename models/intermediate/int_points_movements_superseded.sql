@@ -1,11 +1,12 @@
--- Where points movements used to be: the member and time of a movement in an earlier valid
+-- Where points movements used to be: the member and time of a movement in another valid
 -- version of its source (purchase, redemption order or line, expiration) that the current
 -- version moved (another member or another time), with when the current version was loaded.
 -- The facts and the ledger hold only where a movement is now; staging's earlier versions are
 -- what remembers where it was, and member_monthly rebuilds the months a movement left from
 -- here (filtering on superseded_at, which DuckDB pushes into the current versions' scan).
--- Every earlier valid version that differs is listed, not only the one current before the
--- change: a month rebuilt needlessly costs little, a missed one stays wrong. A version that
+-- Every other valid version that differs is listed, not only the one current before the
+-- change (nor only those loaded before it: after a full refresh of staging alone all share one
+-- load): a month rebuilt needlessly costs little, a missed one stays wrong. A version that
 -- moves nothing (a reversal keeps its purchase's member and time) is not listed, so an
 -- ordinary day's reversals rebuild no earlier month.
 with
@@ -56,10 +57,11 @@ superseded_transactions as (
         current_version.loaded_at as superseded_at
     from transaction_versions as earlier
     inner join transaction_versions as current_version
-        on
-            earlier.transaction_id = current_version.transaction_id
-            and earlier.loaded_at < current_version.loaded_at
-    where earlier.dq_reason is null and current_version.is_current_version
+        on earlier.transaction_id = current_version.transaction_id
+    where
+        current_version.is_current_version
+        and not earlier.is_current_version
+        and earlier.dq_reason is null
 
 ),
 

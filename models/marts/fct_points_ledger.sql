@@ -11,12 +11,16 @@
     )
 }}
 
+-- read only by an incremental run (dbt parses the model as a full refresh):
+-- depends_on: {{ ref('int_points_movements_superseded') }}
+
 -- The points ledger: one row per movement, with each member's balance after it.
 -- Incremental by member tail: a movement staging loaded since this model's last run changes
--- its member's balances from that movement on, so each touched member's ledger is recomputed
--- from its earliest changed movement, starting from the balance the stored rows before it add
--- up to; the rows before it stay (strategy replace_tail, macros/replace_tail.sql). Cost
--- follows the new movements, not the members' history.
+-- its member's balances from that movement on (and from where it was, if a new version moved
+-- it), so each touched member's ledger is recomputed from its earliest changed movement,
+-- starting from the balance the stored rows before it add up to; the rows before it stay
+-- (strategy replace_tail, macros/replace_tail.sql). Cost follows the new movements, not the
+-- members' history.
 with
 
 all_movements as {{ inline_cte() }} (
@@ -32,6 +36,7 @@ members as (
 ),
 
 {% if is_incremental() %}
+    {%- set loaded_before = incremental_threshold('loaded_at', lookback_days=0) %}
 
     stored as {{ inline_cte() }} (
 
@@ -43,19 +48,22 @@ members as (
 
         select
             member_id,
-            source_id,
-            event_at,
-            -- the earn and the reversal of one transaction share its id: they go together
-            case when movement_type = 'reversal' then 'earn' else movement_type end as source_kind
+            event_at
         from all_movements
-        where loaded_at > {{ incremental_threshold('loaded_at', lookback_days=0) }}
+        where loaded_at > {{ loaded_before }}
 
     ),
 
-    -- where each touched member's ledger changes: its earliest new movement, or the stored
-    -- row a new version replaces when that came first (a new version of a transaction can move
-    -- it in time or to another member, whose tail then starts at the stored row); small, and
-    -- what the tails' semi-join reads (materialized: DuckDB's default here too, made explicit)
+    superseded as (
+
+        select * from {{ ref('int_points_movements_superseded') }}
+
+    ),
+
+    -- where each touched member's ledger changes: its earliest new movement, or where a new
+    -- version moved a movement from (in time, or from this member to another), which staging's
+    -- other versions remember (int_points_movements_superseded); small, and what the tails'
+    -- semi-join reads (materialized: DuckDB's default here too, made explicit)
     tail_starts as {{ materialized_cte() }} (
 
         select
@@ -63,22 +71,15 @@ members as (
             min(event_at) as tail_from
         from (
             select
-                member_id,
-                event_at
+                new_movements.member_id,
+                new_movements.event_at
             from new_movements
             union all
             select
-                stored.member_id,
-                stored.event_at
-            from stored
-            inner join new_movements
-                on
-                    stored.source_id = new_movements.source_id
-                    and new_movements.source_kind
-                    = case when stored.movement_type = 'reversal' then 'earn' else stored.movement_type end
-            -- the same match as a semi-join on the id first: DuckDB then reads the other
-            -- columns only of the stored rows whose source has a new version
-            where stored.source_id in (select new_movements.source_id from new_movements)
+                superseded.member_id,
+                superseded.event_at
+            from superseded
+            where superseded.superseded_at > {{ loaded_before }}
         ) as starts
         group by member_id
 

@@ -153,11 +153,24 @@ def test_ledger_follows_a_movement_to_another_member(warehouse, tmp_path):
             "select min(member_id) from main_marts.dim_member "
             f"where is_current and member_id not in (-1, {old_member})"
         ).fetchall()[0][0]
-        # what a new CDC version loaded now would leave in staging
+        # what a new CDC version loaded now would leave in staging: the new version current,
+        # the old one kept beside it (where the ledger learns the movement's old member from)
         con.execute(
-            "update main_staging.base_loyalty__transactions "
-            f"set member_id = {new_member}, loaded_at = now() "
-            f"where transaction_id = {transaction} and is_current_version"
+            f"""
+            insert into main_staging.base_loyalty__transactions by name
+            select * replace (
+                {new_member} as member_id,
+                updated_at + interval 1 day as updated_at,
+                md5_number('moved') as row_fingerprint,
+                now() as loaded_at
+            )
+            from main_staging.base_loyalty__transactions
+            where transaction_id = {transaction} and is_current_version
+            """
+        )
+        con.execute(
+            "update main_staging.base_loyalty__transactions set is_current_version = false "
+            f"where transaction_id = {transaction} and member_id = {old_member}"
         )
     full = tmp_path / "full.duckdb"
     shutil.copy(moved, full)
