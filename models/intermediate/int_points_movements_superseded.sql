@@ -42,13 +42,16 @@ redemptions as {{ inline_cte() }} (
 ),
 
 -- a purchase's earn sits at its member and purchase time; its reversal, if reversed, at the
--- member and the reversing version's write time
-superseded_transactions as (
+-- member and the reversing version's write time. Inlined where read: materialized (DuckDB's
+-- default for a CTE read twice) it joined every version before a reader's filter on
+-- superseded_at could reach the scan (0.35 s instead of 0.01 s per reader at a million members)
+superseded_transactions as {{ inline_cte() }} (
 
     select
         earlier.member_id,
         earlier.purchased_at,
-        case when earlier.status = 'reversed' then earlier.updated_at end as reversed_at,
+        earlier.status,
+        earlier.updated_at,
         {{ differs('earlier.member_id', 'current_version.member_id') }}
         or earlier.purchased_at != current_version.purchased_at as earn_moved,
         {{ differs('earlier.member_id', 'current_version.member_id') }}
@@ -97,10 +100,10 @@ positions as (
     select
         'reversal' as movement_type,
         member_id,
-        reversed_at as event_at,
+        updated_at as event_at,
         superseded_at
     from superseded_transactions
-    where reversed_at is not null and reversal_moved
+    where status = 'reversed' and reversal_moved
     union all
     select
         'redeem' as movement_type,
