@@ -1,9 +1,10 @@
 -- Where points movements used to be: the member and time of a movement in another valid
 -- version of its source (purchase, redemption order or line, expiration) that the current
 -- version moved (another member or another time), with when the current version was loaded.
--- The facts and the ledger hold only where a movement is now; staging's earlier versions are
--- what remembers where it was, and member_monthly rebuilds the months a movement left from
--- here (filtering on superseded_at, which DuckDB pushes into the current versions' scan).
+-- The facts and the ledger hold only where a movement is now; staging's other versions are
+-- what remembers where it was: the ledger's and member_monthly's incremental runs start the
+-- tails of the members it left here (filtering on superseded_at, which DuckDB pushes into the
+-- current versions' scan).
 -- Every other valid version that differs is listed, not only the one current before the
 -- change (nor only those loaded before it: after a full refresh of staging alone all share one
 -- load): a month rebuilt needlessly costs little, a missed one stays wrong. A version that

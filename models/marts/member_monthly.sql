@@ -98,9 +98,9 @@ loaded as (
 
     -- the first month to rebuild, per member: the month of its earliest movement loaded since
     -- the last run, or of where a movement was before a version loaded since moved it; for a
-    -- new member version, the month it starts in (tier and status at month
-    -- end change from there), or every month when its versions disagree on the enrolment date;
-    -- and when a new month starts, that month for every member
+    -- new member version, the month it starts in (tier and status at month end change from
+    -- there), or every month when its versions disagree on the enrolment date; and when a new
+    -- month starts, that month for every member
     tail_starts as {{ materialized_cte() }} (
 
         select

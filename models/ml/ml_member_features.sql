@@ -29,10 +29,11 @@
 --   * otherwise the members member_monthly rebuilt since this model's last load (their
 --     loaded_through is newer) with a rebuilt month before the last cutoff: their features
 --     changed and are rebuilt as above, from three months before the earliest such month if
---     that is earlier (a new version can move a purchase of any age). New data in the last cutoff's month (nearly all of a
---     day) changes no feature, only labels, which stay null until complete: other stored rows
---     are relabelled only where the label completes now (every member's at a cutoff whose 90
---     days have just ended) or is complete and its 90 days reach the new data.
+--     that is earlier (a new version can move a purchase of any age). New data in the last
+--     cutoff's month (nearly all of a day) changes no feature, only labels, which stay null
+--     until complete: other stored rows are relabelled only where the label completes now
+--     (every member's at a cutoff whose 90 days have just ended) or is complete and its 90
+--     days reach the new data.
 {#- adds_cutoffs: the data reaches a month this model has no cutoff for yet; add_cutoff: exactly
     one such cutoff, whose label cannot be complete (a month start in a daily load) #}
 {%- set adds_cutoffs, add_cutoff = false, false -%}
@@ -178,8 +179,8 @@ relabel_keys as {{ materialized_cte() }} (
 ),
 
 {% endif -%}
--- the first cutoff this run builds and the first month its trailing windows read; mid-month,
--- also every cutoff a rebuilt member's change reaches: its features from the changed month
+-- the first cutoff this run builds and the first month its trailing windows read; when only
+-- what a day changes is rebuilt, also every cutoff a rebuilt member's change reaches: its features from the changed month
 -- on, its labels from three months before (a new version can move a purchase of any age)
 run_window as (
 
