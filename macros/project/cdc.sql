@@ -53,11 +53,8 @@
         {%- else %}
         case
             when check_reason is not null
-            {#- "raw is distinct from typed", spelled out: sqlfluff cannot parse the former #}
             {%- for column in raw_columns %}
-                {%- set typed_text = 'cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')' %}
-                or coalesce(raw_{{ column }} != {{ typed_text }},
-                    raw_{{ column }} is not null or {{ column }} is not null)
+                or {{ differs('raw_' ~ column, 'cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')') }}
             {%- endfor %}
                 then {{ raw_record_json(raw_columns) }}
         end as raw_record,
@@ -201,7 +198,8 @@ final as (
         )
 {%- endmacro %}
 
-{#- a != b with nulls as values: true when exactly one side is null -#}
+{#- a != b with nulls as values ("a is distinct from b", spelled out: sqlfluff cannot parse
+    the former): true when exactly one side is null -#}
 {% macro differs(a, b) -%}
     coalesce({{ a }} != {{ b }}, {{ a }} is not null or {{ b }} is not null)
 {%- endmacro %}

@@ -43,29 +43,17 @@ redemptions as {{ inline_cte() }} (
 ),
 
 -- a purchase's earn sits at its member and purchase time; its reversal, if reversed, at the
--- member and the reversing version's write time. Inlined where read: materialized (DuckDB's
--- default for a CTE read twice) it joined every version before a reader's filter on
--- superseded_at could reach the scan (0.35 s instead of 0.01 s per reader at a million members)
-superseded_transactions as {{ inline_cte() }} (
+-- member and the reversing version's write time (a new version moves it even if only its
+-- write time changed)
+superseded_earns as (
 
-    select
-        earlier.member_id,
-        earlier.purchased_at,
-        earlier.status,
-        earlier.updated_at,
-        {{ differs('earlier.member_id', 'current_version.member_id') }}
-        or earlier.purchased_at != current_version.purchased_at as earn_moved,
-        {{ differs('earlier.member_id', 'current_version.member_id') }}
-        or current_version.status != 'reversed'
-        or earlier.updated_at != current_version.updated_at as reversal_moved,
-        current_version.loaded_at as superseded_at
-    from transaction_versions as earlier
-    inner join transaction_versions as current_version
-        on earlier.transaction_id = current_version.transaction_id
-    where
-        current_version.is_current_version
-        and not earlier.is_current_version
-        and earlier.dq_reason is null
+    {{ moved_versions('transaction_versions', 'transaction_id', ['member_id', 'purchased_at']) }}
+
+),
+
+superseded_reversals as (
+
+    {{ moved_versions('transaction_versions', 'transaction_id', ['member_id', 'status', 'updated_at']) }}
 
 ),
 
@@ -95,16 +83,15 @@ positions as (
         member_id,
         purchased_at as event_at,
         superseded_at
-    from superseded_transactions
-    where earn_moved
+    from superseded_earns
     union all
     select
         'reversal' as movement_type,
         member_id,
         updated_at as event_at,
         superseded_at
-    from superseded_transactions
-    where status = 'reversed' and reversal_moved
+    from superseded_reversals
+    where status = 'reversed'
     union all
     select
         'redeem' as movement_type,
