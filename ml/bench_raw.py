@@ -3,6 +3,11 @@ order, as plain DuckDB `create table/view ... as` statements from Python, with t
 dbt's profile gives DuckDB. Runs as its own process (`python -m ml.bench_raw MANIFEST SOURCE_DB
 DB THREADS OUT.json`) on a new database holding only what the models read besides each other
 (the reference seeds), and opens a connection per model as each dbt model gets a fresh query.
+
+It also measures the write floor: every table the build left in dbt's warehouse written again
+into a new database with no computation at all (`create table ... as select *`). Any SQL that
+produces these tables pays at least that, so it bounds the raw rows/s a build of this project
+can reach on the machine, whatever is done to the models' logic.
 """
 
 from __future__ import annotations
@@ -65,12 +70,30 @@ def run_models(manifest: dict, source_db: Path, db: Path, threads: int) -> float
     return seconds
 
 
+def write_floor(manifest: dict, built: Path, db: Path, threads: int) -> float:
+    """Seconds to write every table model of `built` again, copied as it is."""
+    db.unlink(missing_ok=True)
+    config = {"threads": threads, "memory_limit": memory_limit(), "preserve_insertion_order": False}
+    tables = [n for n in model_order(manifest) if n["config"]["materialized"] != "view"]
+    seconds = 0.0
+    with duckdb.connect(str(db), config=config) as con:
+        con.execute(f"attach '{built}' as built (read_only)")
+        for node in tables:
+            start = time.perf_counter()
+            con.execute(f'create table "{node["schema"]}__{node["alias"]}" as '
+                        f'select * from built."{node["schema"]}"."{node["alias"]}"')  # fmt: skip
+            seconds += time.perf_counter() - start
+    db.unlink()
+    return seconds
+
+
 def main() -> None:
-    manifest, source_db, db, threads, out = sys.argv[1:6]
-    seconds = run_models(json.loads(Path(manifest).read_text()), Path(source_db), Path(db),
-                         int(threads))  # fmt: skip
+    manifest_path, source_db, db, threads, out = sys.argv[1:6]
+    manifest = json.loads(Path(manifest_path).read_text())
+    seconds = run_models(manifest, Path(source_db), Path(db), int(threads))
     Path(db).unlink()
-    Path(out).write_text(json.dumps({"seconds": seconds}))
+    floor = write_floor(manifest, Path(source_db), Path(db), int(threads))
+    Path(out).write_text(json.dumps({"seconds": seconds, "write_floor_seconds": floor}))
 
 
 if __name__ == "__main__":

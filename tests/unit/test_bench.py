@@ -11,7 +11,7 @@ from ml import bench_scale
 from ml.bench_load import pick_partitions
 from ml.bench_markdown import markdown
 from ml.bench_process import run_process
-from ml.bench_raw import model_order
+from ml.bench_raw import model_order, write_floor
 
 
 def test_peak_rss_is_the_childs_own():
@@ -63,6 +63,25 @@ def test_models_run_after_what_they_read():
     assert [n["name"] for n in model_order(manifest)] == ["a", "b", "c"]
 
 
+def test_the_write_floor_copies_every_table_model_and_no_view(tmp_path):
+    built, scratch = tmp_path / "built.duckdb", tmp_path / "floor.duckdb"
+    with duckdb.connect(str(built)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.fct as select range as id from range(100000)")
+
+    def node(name, materialized):
+        return {"resource_type": "model", "name": name, "alias": name, "schema": "marts",
+                "config": {"materialized": materialized}, "depends_on": {"nodes": []}}  # fmt: skip
+
+    nodes = {"model.p.fct": node("fct", "incremental"), "model.p.v": node("v", "view")}
+    manifest = {"nodes": nodes}
+    assert write_floor(manifest, built, scratch, 1) > 0  # the view is not in `built`: skipped
+    assert not scratch.exists()
+    manifest["nodes"]["model.p.dim"] = node("dim", "table")  # a table the build did not leave
+    with pytest.raises(duckdb.CatalogException, match="dim"):
+        write_floor(manifest, built, scratch, 1)
+
+
 def test_raw_loads_compare_whole_daily_partitions(tmp_path):
     with duckdb.connect() as con:
         con.execute(
@@ -84,7 +103,12 @@ def _size(**overrides):
         "raw_rows": 50_000,
         "generator": {"seconds": 2.0, "rows_per_s": 25_000, "peak_rss_mb": 300},
         "full_refresh": {"seconds": 10.0, "peak_rss_mb": 400, "raw_rows_per_s": 5_000},
-        "raw_duckdb": {"seconds": 4.0, "dbt_over_raw": 2.5},
+        "raw_duckdb": {
+            "seconds": 4.0,
+            "dbt_over_raw": 2.5,
+            "write_floor_seconds": 2.0,
+            "raw_rows_per_s_at_floor": 25_000,
+        },
         "incremental_one_day": {
             "seconds": 5.0,
             "incremental_over_full": 0.5,
@@ -109,6 +133,7 @@ def test_markdown_shows_ratios_equivalence_and_what_did_not_fit():
     # one of two tables differs
     assert "| 2.50 | 5.0 | 50.00% | 6.0 | 60.00% | 2.5 | 25.00% | 1 / 2 |" in text
     assert "did not fit" in text
+    assert "| 1,000 | 50,000 | 10.0 | 4.0 | 2.0 | 25,000 | 5.00 |" in text  # the write floor
     size = _size()
     size["incremental_one_day"].update(
         label_close_day_seconds=None,
