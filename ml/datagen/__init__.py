@@ -42,7 +42,7 @@ from ml.datagen.schema import TABLES
 
 __all__ = ["GeneratorConfig", "append_days", "generate"]
 
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 HOLIDAY_SEED = "reference/ref_br_national_holidays.csv"
 CHUNK_MEMBERS = 10_000
 MAX_SEED_MEMBERS = 50_000  # CSV seeds go through dbt's agate loader: larger runs use the lake
@@ -98,9 +98,11 @@ def _table(name: str, rows: list[dict]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def _chunk_tables(cfg: GeneratorConfig, cat, ids: OltpIds, n: int, step) -> tuple[dict, list, int]:
+def _chunk_tables(
+    cfg: GeneratorConfig, cat, ids: OltpIds, n: int, step
+) -> tuple[dict, list, int, int]:
     """One chunk of members: simulate, replay accounts, build the clean extracts. Also returns
-    the chunk's churn truth and how many of its purchases arrived late."""
+    the chunk's churn truth and how many of its purchases arrived late or were corrected."""
     k = ids.chunk
     rng = np.random.default_rng([cfg.seed, 1, k])
     members = draw_members(cfg, rng, len(cat.partner_segment), n, first_id=k * CHUNK_MEMBERS + 1)
@@ -111,7 +113,7 @@ def _chunk_tables(cfg: GeneratorConfig, cat, ids: OltpIds, n: int, step) -> tupl
     step("extracts")
     heads, items = redemption_rows(cfg, rng, acc, members, ids)
     members_table = _table("members", member_rows(cfg, rng, members, sim.churn_day, acc))
-    transactions, late = transaction_table(cfg, rng, purchases, members, ids)
+    transactions, late, corrected = transaction_table(cfg, rng, purchases, members, ids)
     clean = {
         "members": members_table,
         "transactions": transactions,
@@ -119,7 +121,7 @@ def _chunk_tables(cfg: GeneratorConfig, cat, ids: OltpIds, n: int, step) -> tupl
         "redemption_items": _table("redemption_items", items),
         "point_expirations": _table("point_expirations", expiration_rows(cfg, acc, members, ids)),
     }
-    return clean, sim.truth, late
+    return clean, sim.truth, late, corrected
 
 
 def _sha256(path: Path) -> str:
@@ -229,7 +231,7 @@ def generate(
     if staging:
         stage_chunk(tables, staging, 0)
     truth_path = out_meta / "churn_truth.csv"
-    truth_rows = truth_sum = late_purchases = 0
+    truth_rows = truth_sum = late_purchases = corrected_purchases = 0
     cutoffs: set[str] = set()
     n_chunks = -(-cfg.members // CHUNK_MEMBERS)
     with truth_path.open("w", newline="") as truth_file:
@@ -239,8 +241,9 @@ def generate(
             step(f"members {k * CHUNK_MEMBERS:,}+ (chunk {k + 1}/{n_chunks})")
             n = min(CHUNK_MEMBERS, cfg.members - k * CHUNK_MEMBERS)
             ids = OltpIds(chunk=k, chunks=n_chunks)
-            clean, truth, late = _chunk_tables(cfg, cat, ids, n, step)
+            clean, truth, late, corrected = _chunk_tables(cfg, cat, ids, n, step)
             late_purchases += late
+            corrected_purchases += corrected
             step("defects")
             chunk, chunk_report = inject(cfg, np.random.default_rng([cfg.seed, 2, k]), clean, ids)
             report = merge_reports(report, chunk_report)
@@ -284,6 +287,10 @@ def generate(
         # so first exported days after their purchase date (counted before defects, which can
         # break a row's timestamps): what an incremental run meets late
         "late_arriving_purchases": late_purchases,
+        # purchases whose first version carried a time up to CORRECTED_MAX_HOURS early, fixed by
+        # a later version (a movement an incremental run has to move: clean versions, before
+        # defects)
+        "clock_corrected_purchases": corrected_purchases,
         "expected_unknown": {
             "fct_transactions.member": report["transactions"]["defects"].get("orphan_member", 0),
             "fct_transactions.store": report["transactions"]["defects"].get("orphan_store", 0),

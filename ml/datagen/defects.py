@@ -103,10 +103,14 @@ def inject(
         next_id = max((int(k) for k in keys), default=0) + 1 if ids is None else None
         latest = {k: i for i, k in enumerate(keys)}  # rows are in version order per key
         status = rows.column("status").to_pylist() if "status" in rows.column_names else None
-        # A new record is copied from a first version: a copy of a later version (a reversal)
-        # would be a record first exported long after its event, i.e. late-arriving data.
+        # A new record is copied from a first version: a copy of a later version (a reversal, a
+        # clock correction) would be a record first exported long after its event, i.e.
+        # late-arriving data.
+        first_row = {}
+        for i, k in enumerate(keys):
+            first_row.setdefault(k, i)
         first_versions = np.array(
-            [i for i, st in enumerate(status) if st.lower() != "reversed"]
+            [i for i, k in enumerate(keys) if first_row[k] == i and status[i].lower() != "reversed"]
             if status is not None
             else range(rows.num_rows),
             dtype=np.int64,

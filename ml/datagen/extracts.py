@@ -82,6 +82,10 @@ class OltpIds:
 # inside the cutoffs an incremental run of the feature mart recomputes)
 LATE_SHARE = 0.02
 LATE_MAX_DAYS = 5
+# Share of purchases first written with a clock that ran behind (a terminal's, a partner's batch
+# stamp) and corrected by a later version, and the most hours behind one can be
+CORRECTED_SHARE = 0.005
+CORRECTED_MAX_HOURS = 20
 _CPF_PRIME = 999_999_937  # a prime below 10^9: id -> CPF base is a bijection, so CPFs are unique
 
 
@@ -206,15 +210,38 @@ def _late_writes(
     return np.where(late, arrives, written)
 
 
+def _clock_corrections(
+    cfg: GeneratorConfig, rng: np.random.Generator, p: Purchases, m: Members, written: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """How many seconds behind each purchase's first version stamped it (0: on time), and when
+    its correction (a new version with the true time) is written: one to ten days after the
+    first, within the period, before any reversal, and never moving the purchase before the
+    member's sign-up. A stamp can fall in the month before: an incremental run then has to take
+    the purchase out of a month it already loaded (int_points_movements_superseded)."""
+    n = len(p)
+    behind = rng.integers(3600, CORRECTED_MAX_HOURS * 3600 + 1, n)
+    fixed_at = written + rng.integers(1, 11, n) * DAY + rng.integers(0, DAY, n)
+    corrected = (
+        (rng.random(n) < CORRECTED_SHARE)
+        & (fixed_at < cfg.last_second)
+        & ((p.reversed_at == NO_TIME) | (p.reversed_at > fixed_at))
+        & (p.at - behind >= (m.signup_day[p.member] + 1) * DAY)
+    )
+    return np.where(corrected, behind, 0), fixed_at
+
+
 def transaction_table(
     cfg: GeneratorConfig, rng: np.random.Generator, p: Purchases, m: Members, ids: OltpIds
-) -> tuple[pa.Table, int]:
-    """Each purchase as written (approved), plus a later version for each reversal; and how
-    many purchases arrived late (see _late_writes)."""
+) -> tuple[pa.Table, int, int]:
+    """Each purchase as written (approved), plus a later version for each clock correction and
+    each reversal; and how many purchases arrived late (see _late_writes) and how many were
+    corrected (see _clock_corrections)."""
     n = len(p)
     on_time = p.at + rng.integers(1, 120, n)
     status = np.where(rng.random(n) > 0.02, "approved", "APPROVED")
     written = _late_writes(cfg, rng, p, on_time)
+    behind, fixed_at = _clock_corrections(cfg, rng, p, m, written)
+    fixed = behind > 0
     amount = np.char.add(
         np.char.add((p.amount_c // 100).astype(str), "."),
         np.char.zfill((p.amount_c % 100).astype(str), 2),
@@ -232,9 +259,19 @@ def transaction_table(
     approved = pa.table(
         {
             **base,
+            "purchased_at": _timestamps(cfg, p.at - behind),
             "status": text(status),
             "updated_at": _timestamps(cfg, written),
             "extracted_at": _timestamps(cfg, _export_seconds(cfg, written)),
+        }
+    )
+    mask = pa.array(fixed)
+    corrections = pa.table(
+        {
+            **{name: column.filter(mask) for name, column in base.items()},
+            "status": text(np.full(int(fixed.sum()), "approved")),
+            "updated_at": _timestamps(cfg, fixed_at[fixed]),
+            "extracted_at": _timestamps(cfg, _export_seconds(cfg, fixed_at[fixed])),
         }
     )
     rev = p.reversed_at != NO_TIME
@@ -247,8 +284,9 @@ def transaction_table(
             "extracted_at": _timestamps(cfg, _export_seconds(cfg, p.reversed_at[rev])),
         }
     )
-    table = pa.concat_tables([approved, reversals]).select(list(TABLES["transactions"].columns))
-    return table, int((written != on_time).sum())
+    table = pa.concat_tables([approved, corrections, reversals])
+    table = table.select(list(TABLES["transactions"].columns))
+    return table, int((written != on_time).sum()), int(fixed.sum())
 
 
 def redemption_rows(

@@ -104,7 +104,8 @@ TABLES: dict[str, RawTable] = {
         RawTable(
             "transactions",
             "transaction_id",
-            "Purchases at partner stores; a reversal arrives later as a new version.",
+            "Purchases at partner stores; a reversal, or a correction of a purchase time stamped "
+            "early, arrives later as a new version.",
             {
                 "transaction_id": "Transaction key (integer as text).",
                 "member_id": "Member who earned the points.",

@@ -122,7 +122,9 @@ def test_some_purchases_arrive_days_late(small):
         if not (bought and updated and exported) or updated < bought:
             continue  # a defect broke its timestamps
         status = r["status"].strip().lower()
-        if status == "approved":
+        # rows are in update order: a key's first approved row is the purchase as written, a
+        # later one its clock correction
+        if status == "approved" and r["transaction_id"] not in written:
             written[r["transaction_id"]] = updated
             if updated - bought >= timedelta(days=1):
                 late += 1
@@ -136,6 +138,38 @@ def test_some_purchases_arrive_days_late(small):
     # defects (copies, broken timestamps or statuses) move the raw count by at most one each
     defects = sum(manifest["tables"]["transactions"]["defects"].values())
     assert abs(late - manifest["late_arriving_purchases"]) <= defects
+
+
+def test_some_purchase_times_are_corrected_by_a_later_version(small):
+    """A share of purchases is first stamped one to twenty hours early and corrected days later
+    by a new version with the true time and nothing else changed, before any reversal."""
+    out, manifest = small
+    versions: dict[str, list[dict]] = {}
+    for r in _rows(out / "seeds" / "raw_transactions.csv"):
+        valid = r["transaction_id"].isdigit()  # null and malformed keys group unrelated rows
+        if valid and _timestamp(r["updated_at"]) and _timestamp(r["purchased_at"]):
+            versions.setdefault(r["transaction_id"], []).append(r)
+    corrected = 0
+    for rows in versions.values():
+        approved = [r for r in rows if r["status"].strip().lower() == "approved"]
+        moved = [r for r in approved[1:] if r["purchased_at"] != approved[0]["purchased_at"]]
+        if not moved:
+            continue
+        first = approved[0]
+        corrected += 1
+        fix = moved[0]
+        early = _timestamp(fix["purchased_at"]) - _timestamp(first["purchased_at"])
+        assert timedelta(hours=1) <= early <= timedelta(hours=20)
+        assert _timestamp(fix["updated_at"]) - _timestamp(first["updated_at"]) >= timedelta(days=1)
+        same = ("member_id", "store_id", "amount_brl", "points_earned", "campaign_id")
+        assert all(fix[c] == first[c] for c in same)
+        reversals = [r for r in rows if r["status"].strip().lower() == "reversed"]
+        assert all(r["updated_at"] > fix["updated_at"] for r in reversals)
+        assert all(r["purchased_at"] == fix["purchased_at"] for r in reversals)
+    # defects only add rows (copies under new or broken keys, exact duplicates): every
+    # correction the generator counted is there
+    assert corrected == manifest["clock_corrected_purchases"]
+    assert corrected > 0.003 * manifest["tables"]["transactions"]["current"]
 
 
 def test_churn_truth_is_a_probability_per_member_and_cutoff(small):
