@@ -289,16 +289,19 @@ def bench_size(
     shutil.rmtree(grown, ignore_errors=True)
     print(
         f"  one more day: appended in {append_s:.1f} s, run incrementally in {inc_s:.1f} s; "
-        f"the label window closing ({closing}) {closing_s} s, the month start {month_s} s, "
-        f"the days between {rest_s} s; rows differing from the full refresh "
-        f"{sum(differences.values())}"
+        f"the label window closing ({closing}) {_seconds(closing_s)}, the month start "
+        f"{_seconds(month_s)}, the days between {_seconds(rest_s)}; rows differing from the "
+        f"full refresh {sum(differences.values())}"
     )
 
     loads = None
     if purchases <= seed_max_rows:
         loads = compare_loads(lake, workdir, seed_max_rows, threads)
     pandas = pandas_baseline(lake, workdir, full_db)
-    print(f"  pandas baseline: {pandas}")
+    rss = f"peak RSS {pandas['peak_rss_mb']:,.0f} MB"
+    same = pandas.get("matches_fct_transactions")
+    fits = f"{pandas['seconds']:.1f} s, {rss}, the purchases of fct_transactions: {same}"
+    print(f"  pandas baseline: {fits if pandas['fits'] else f'did not fit ({rss} at the cap)'}")
     return {
         "members": members,
         "duckdb_memory_limit": memory_limit(),
@@ -337,6 +340,11 @@ def bench_size(
         "raw_load": loads,
         "pandas": pandas,
     }
+
+
+def _seconds(value: float | None) -> str:
+    """A duration for the progress lines; None when that day was not run (or failed)."""
+    return "not run" if value is None else f"{value:.1f} s"
 
 
 def _days_before(day: str, days: int) -> str:
