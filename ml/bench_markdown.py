@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 
-def _seconds(value: float | None) -> str:
-    return "failed" if value is None else f"{value:.1f}"
+def seconds_text(value: float | None, unit: str = "") -> str:
+    """A day's seconds for the table and the progress lines: None is a day that failed."""
+    return "failed" if value is None else f"{value:.1f}{unit}"
 
 
 def _ratio(value: float | None) -> str:
@@ -37,8 +38,10 @@ def _build_table(sizes: list[dict]) -> list[str]:
             f"{g['rows_per_s']:,.0f} | {g['peak_rss_mb']:.0f} | {f['seconds']:.1f} | "
             f"{f['peak_rss_mb']:.0f} | {f['raw_rows_per_s']:,.0f} | {d['seconds']:.1f} | "
             f"{d['dbt_over_raw']:.2f} | {_day_runs(i)} | {i['incremental_over_full']:.2%} | "
-            f"{_seconds(i['label_close_day_seconds'])} | {_ratio(i['label_close_over_full'])} | "
-            f"{_seconds(i['month_start_day_seconds'])} | {_ratio(i['month_start_over_full'])} | "
+            f"{seconds_text(i['label_close_day_seconds'])} | "
+            f"{_ratio(i['label_close_over_full'])} | "
+            f"{seconds_text(i['month_start_day_seconds'])} | "
+            f"{_ratio(i['month_start_over_full'])} | "
             f"{equal} / {i['tables_compared']} |"
         )
     return lines

@@ -39,7 +39,7 @@ from pathlib import Path
 import duckdb
 
 from ml.bench_load import compare_loads
-from ml.bench_markdown import markdown
+from ml.bench_markdown import markdown, seconds_text
 from ml.bench_process import dbt_env, memory_limit, run_process
 from ml.config import PROJECT_ROOT
 from ml.datagen import GENERATOR_VERSION, append_days
@@ -289,9 +289,9 @@ def bench_size(
     shutil.rmtree(grown, ignore_errors=True)
     print(
         f"  one more day: appended in {append_s:.1f} s, run incrementally in {inc_s:.1f} s; "
-        f"the label window closing ({closing}) {_seconds(closing_s)}, the month start "
-        f"{_seconds(month_s)}, the days between {_seconds(rest_s)}; rows differing from the "
-        f"full refresh {sum(differences.values())}"
+        f"the label window closing ({closing}) {seconds_text(closing_s, ' s')}, the month start "
+        f"{seconds_text(month_s, ' s')}, the days between {seconds_text(rest_s, ' s')}; rows "
+        f"differing from the full refresh {sum(differences.values())}"
     )
 
     loads = None
@@ -340,11 +340,6 @@ def bench_size(
         "raw_load": loads,
         "pandas": pandas,
     }
-
-
-def _seconds(value: float | None) -> str:
-    """A duration for the progress lines; None when that day was not run (or failed)."""
-    return "not run" if value is None else f"{value:.1f} s"
 
 
 def _days_before(day: str, days: int) -> str:
