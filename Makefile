@@ -67,8 +67,8 @@ browser:
 	@scripts/install_chromium.sh
 
 lint: $(STAMP) warehouse-dir
-	$(BIN)/ruff check ml tests
-	$(BIN)/ruff format --check ml tests
+	$(BIN)/ruff check ml loyalty_dbt tests
+	$(BIN)/ruff format --check ml loyalty_dbt tests
 	@# against an empty warehouse, so every model lints as a full refresh whatever the dev
 	@# warehouse holds (the dbt templater renders is_incremental() from the real database)
 	rm -f $(dir $(LOYALTY_DUCKDB_PATH))lint.duckdb

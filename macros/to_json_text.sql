@@ -35,12 +35,16 @@
 {%- endmacro %}
 
 {#- The raw values of a quarantined row, read from the raw_<column> passthrough columns of a
-    base model, with PII columns pseudonymised so clear text never leaves staging. -#}
-{% macro raw_record_json(raw_columns, pii=[]) -%}
+    base model, with PII columns pseudonymised so clear text never leaves staging, and the
+    free-text columns too where the row was quarantined for holding PII in them. -#}
+{% macro raw_record_json(raw_columns, pii=[], free_text=[]) -%}
     {%- set pairs = [] -%}
     {%- for column in raw_columns -%}
         {%- if column in pii -%}
             {%- do pairs.append((column, loyalty.pseudonymise('raw_' ~ column))) -%}
+        {%- elif column in free_text -%}
+            {%- do pairs.append((column, "case when check_reason = 'pii_in_free_text' then "
+                ~ loyalty.pseudonymise('raw_' ~ column) ~ " else raw_" ~ column ~ " end")) -%}
         {%- else -%}
             {%- do pairs.append((column, 'raw_' ~ column)) -%}
         {%- endif -%}

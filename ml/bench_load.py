@@ -75,7 +75,9 @@ def compare_loads(lake: Path, workdir: Path, max_rows: int, threads: int) -> dic
         _write_project(project, files, columns)
         relation.write_csv(str(csv))
     env = dbt_env(workdir / "load.duckdb", project / "target", lake, threads)
-    env["DBT_PROFILES_DIR"] = str(project)
+    # a project of its own: both variables, or dbt looks for this project's profile
+    # ('loyalty') in the scratch profiles (make exports DBT_PROJECT_DIR)
+    env["DBT_PROFILES_DIR"] = env["DBT_PROJECT_DIR"] = str(project)
     seed_s, seed_rss = run_process([DBT, "seed"], env, cwd=project)
     lake_s, lake_rss = run_process([DBT, "run"], env, cwd=project)
     results = json.loads((project / "target" / "run_results.json").read_text())["results"]

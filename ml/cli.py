@@ -20,7 +20,7 @@ from ml import __version__
 from ml.cli_datagen import datagen
 from ml.config import Settings
 from ml.console import console, progress_bar
-from ml.errors import MlError
+from ml.errors import ArtifactError, MlError
 
 app = typer.Typer(
     help="Loyalty data platform: generate raw data, train, evaluate and score models.",
@@ -29,6 +29,8 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="Inspect the model registry.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+pii_key_app = typer.Typer(help="The PII pseudonymisation key.", no_args_is_help=True)
+app.add_typer(pii_key_app, name="pii-key")
 _settings = Settings()
 
 # Arguments several commands share.
@@ -198,32 +200,89 @@ def report(
 @_fail_cleanly
 def load_csv(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV file.")],
-    table: Annotated[str, typer.Option(help="Target as schema.table.")],
+    table: Annotated[
+        str,
+        typer.Option(help="Table name, alone or as <scratch schema>.name (e.g. scratch.lojas)."),
+    ],
     sep: Annotated[str, typer.Option(help="Field separator.")] = ";",
     decimal: Annotated[str, typer.Option(help="Decimal mark.")] = ",",
+    replace_table: Annotated[
+        bool, typer.Option("--replace", help="Overwrite the scratch table if it exists.")
+    ] = False,
 ) -> None:
-    """Load a delimited file into the warehouse, e.g. a spreadsheet export with ';' and ','."""
-    from ml.errors import SpecError, WarehouseError
-    from ml.warehouse import DuckDBWarehouse, Relation
+    """Load a delimited file into the scratch schema, e.g. a spreadsheet export with ';' and
+    ','. Never touches a relation dbt manages."""
+    from ml.errors import WarehouseError
+    from ml.scratch import check_has_rows, refuse_dbt_relation, scratch_relation
+    from ml.warehouse import DuckDBWarehouse
 
     if _settings.target != "dev":
         raise WarehouseError(
             f"load-csv loads into the DuckDB warehouse only (target dev), not {_settings.target}: "
             "on BigQuery, load the file with `bq load` or a load job"
         )
-    schema, dot, name = table.partition(".")
-    if not dot or not schema or not name:
-        raise SpecError(f"--table must be schema.table, got {table!r}")
+    relation = scratch_relation(table, _settings.scratch_schema)
+    refuse_dbt_relation(relation, _settings.manifest_path)
+    check_has_rows(path)
     rows = DuckDBWarehouse(_settings.duckdb_path).load_csv(
-        path, Relation(schema, name), sep, decimal
+        path, relation, sep, decimal, replace=replace_table
     )
-    console.print(f"Loaded {rows:,} rows into {table}.")
+    console.print(f"Loaded {rows:,} rows into {relation}.")
+
+
+@pii_key_app.command("install")
+@_fail_cleanly
+def pii_key_install() -> None:
+    """Put LOYALTY_PII_SALT where the warehouse reads it: BigQuery's key table (DuckDB's
+    plugin reads the variable itself at every connection, so there is nothing to install)."""
+    import os
+
+    from loyalty_dbt.pii_key import ENV_VAR, PiiKeyError, resolve_salt
+    from ml.errors import SpecError
+    from ml.warehouse import open_warehouse
+
+    if _settings.target == "dev":
+        console.print(f"DuckDB reads {ENV_VAR} when dbt connects: nothing to install.")
+        return
+    try:
+        salt = resolve_salt(os.environ.get(ENV_VAR), allow_dev_salt=False, target=_settings.target)
+    except PiiKeyError as exc:
+        raise SpecError(str(exc)) from None
+    where = open_warehouse(_settings).install_pii_key(_settings.pii_key_schema, salt)
+    console.print(f"PII key installed in {where} (restrict that dataset to the dbt runner).")
+
+
+def _incomplete(mv) -> ArtifactError:
+    return ArtifactError(f"{mv.model_name} {mv.version}: {mv.path / 'metadata.json'} is incomplete")
+
+
+def _latest_row(latest) -> list[str]:
+    """The list's cells for a model's latest version; KeyError/TypeError on odd metadata."""
+    m = latest.metadata["metrics"]
+    key = "roc_auc" if "roc_auc" in m["test"] else "mse"
+    fmt = "{:.4f}" if key == "roc_auc" else "{:,.0f}"
+    base = m["baselines"][m["best_baseline"]][key]
+    if m.get("gap_closed") is not None:
+        versus = f"gap closed {m['gap_closed']:.2f}"
+    elif "mse_improvement" in m:
+        versus = f"MSE {-m['mse_improvement']:+.0%}"
+    else:
+        versus = ""
+    return [
+        key,
+        fmt.format(m["test"][key]),
+        m["best_baseline"].split(":")[-1],
+        fmt.format(base),
+        fmt.format(m["oracle"][key]) if "oracle" in m else "",
+        versus,
+    ]
 
 
 @models_app.command("list")
 @_fail_cleanly
 def models_list() -> None:
-    """Every registered model: latest version and its test metric beside the best baseline."""
+    """Every registered model: latest version and its test metric beside the best baseline.
+    Every version's file is checked; broken ones are listed after the table (exit 5)."""
     from ml.registry import list_models, list_versions
 
     names = list_models(_settings.registry_dir)
@@ -234,29 +293,22 @@ def models_list() -> None:
     columns = ["model", "version", "metric", "value", "best baseline", "baseline", "oracle"]
     for col in [*columns, "vs baseline"]:
         table.add_column(col, justify="left" if col in ("model", "best baseline") else "right")
+    broken = []
     for name in names:
-        latest = list_versions(_settings.registry_dir, name)[-1]
-        m = latest.metadata["metrics"]
-        key = "roc_auc" if "roc_auc" in m["test"] else "mse"
-        fmt = "{:.4f}" if key == "roc_auc" else "{:,.0f}"
-        base = m["baselines"][m["best_baseline"]][key]
-        if m.get("gap_closed") is not None:
-            versus = f"gap closed {m['gap_closed']:.2f}"
-        elif "mse_improvement" in m:
-            versus = f"MSE {-m['mse_improvement']:+.0%}"
-        else:
-            versus = ""
-        table.add_row(
-            name,
-            latest.version,
-            key,
-            fmt.format(m["test"][key]),
-            m["best_baseline"].split(":")[-1],
-            fmt.format(base),
-            fmt.format(m["oracle"][key]) if "oracle" in m else "",
-            versus,
-        )
+        versions = list_versions(_settings.registry_dir, name)
+        broken += [v for v in versions if v.problem]
+        latest = versions[-1]
+        try:
+            cells = ["broken (below)"] + [""] * 5 if latest.problem else _latest_row(latest)
+        except (KeyError, TypeError, ValueError):
+            broken.append(replace(latest, problem="metadata.json metrics are incomplete"))
+            cells = ["broken (below)"] + [""] * 5
+        table.add_row(name, latest.version, *cells)
     console.print(table)
+    for v in broken:
+        console.print(f"[red]broken:[/] {v.model_name} {v.version}: {v.problem}", soft_wrap=True)
+    if broken:
+        raise typer.Exit(ArtifactError.exit_code)
 
 
 @models_app.command("show")
@@ -270,7 +322,14 @@ def models_show(
     from ml.registry import get_version
 
     mv = get_version(_settings.registry_dir, model, version)
-    meta = mv.metadata
+    try:
+        _show(mv, as_json)
+    except (KeyError, TypeError, ValueError):
+        raise _incomplete(mv) from None
+
+
+def _show(mv, as_json: bool) -> None:
+    model, meta = mv.model_name, mv.metadata
     if as_json:
         console.print_json(json.dumps(meta, default=str))
         return

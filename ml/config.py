@@ -44,6 +44,14 @@ class Settings:
         default_factory=lambda: os.environ.get("LOYALTY_SCORES_SCHEMA", "ml_scores")
     )
     scores_table: str = "model_scores"
+    # The only schema `ml load-csv` writes into.
+    scratch_schema: str = field(
+        default_factory=lambda: os.environ.get("LOYALTY_SCRATCH_SCHEMA", "scratch")
+    )
+    # Must match dbt's var pii_key_schema: BigQuery's dataset of the PII key table.
+    pii_key_schema: str = field(
+        default_factory=lambda: os.environ.get("LOYALTY_PII_KEY_SCHEMA", "secrets")
+    )
     # BigQuery targets (`bigquery`, `bigquery_emulator`): the variables profiles.yml reads.
     bq_project: str = field(default_factory=lambda: os.environ.get("LOYALTY_BQ_PROJECT", ""))
     bq_location: str = field(default_factory=lambda: os.environ.get("LOYALTY_BQ_LOCATION", "US"))

@@ -7,6 +7,11 @@ is a crashed or running save and is invisible to every reader.
 
 Models are stored with skops, never pickle: loading checks the file against the checksum taken
 at save time, then refuses any type outside ``TRUSTED_TYPE_PREFIXES`` before skops builds it.
+
+A registry is a folder anyone with write access can edit, so nothing in ``metadata.json`` is
+trusted either: ``model_file`` must name a file inside its own version folder, the fields
+readers need must be there, and one broken version is reported as broken (``problem``)
+without hiding or failing the others.
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ _OPTIONAL_LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb")
 _VERSION_RE = re.compile(r"^v(\d{4,})$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _MAX_RACE_RETRIES = 100
+# What every reader of a version needs from its metadata.json.
+_REQUIRED_METADATA = ("created_at", "model_file", "model_sha256", "metrics")
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,9 @@ class ModelVersion:
     version: str
     path: Path
     metadata: dict[str, Any]
+    # Why the version cannot be used (unreadable or incomplete metadata, model file outside
+    # its folder, missing or changed since it was saved), or None for a healthy version.
+    problem: str | None = None
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -76,7 +86,26 @@ class ModelVersion:
 
     @property
     def model_path(self) -> Path:
-        return self.path / self.metadata.get("model_file", MODEL_FILE)
+        """Confined to the version folder: a metadata.json saying `../../outside.skops` (or
+        an absolute path, or a symlink leading out) is refused, not followed."""
+        name = str(self.metadata.get("model_file", MODEL_FILE))
+        path = self.path / name
+        if (
+            Path(name).name != name
+            or name in ("", ".", "..")
+            or path.resolve().parent != self.path.resolve()
+        ):
+            raise ArtifactError(
+                f"{self.path / METADATA_FILE}: model_file {name!r} is not a file of its own "
+                "version folder; refusing to read it"
+            )
+        return path
+
+    def usable(self) -> ModelVersion:
+        """Itself, or an ArtifactError saying what is wrong with it."""
+        if self.problem:
+            raise ArtifactError(f"{self.model_name} {self.version} is broken: {self.problem}")
+        return self
 
 
 def save_version(
@@ -137,11 +166,30 @@ def list_models(registry_dir: Path) -> list[str]:
 
 
 def list_versions(registry_dir: Path, model_name: str) -> list[ModelVersion]:
-    """Complete versions of one model, oldest first."""
+    """Complete versions of one model, oldest first, each checked (metadata, model file
+    confinement and checksum): a broken one carries its `problem` instead of raising."""
     if not _NAME_RE.match(model_name):
         return []
     model_dir = Path(registry_dir) / model_name
     return [_read_version(model_name, p) for p in _complete_version_dirs(model_dir)]
+
+
+def version_problem(version: ModelVersion) -> str | None:
+    """What makes a version unusable, checked without building the model."""
+    missing = [key for key in _REQUIRED_METADATA if key not in version.metadata]
+    if missing:
+        return f"{METADATA_FILE} lacks {', '.join(missing)}"
+    if not isinstance(version.metadata["metrics"], dict):
+        return f"{METADATA_FILE}: metrics is not a mapping"
+    try:
+        path = version.model_path
+    except ArtifactError as err:
+        return str(err)
+    if not path.is_file():
+        return f"model file {path} is missing"
+    if _sha256(path) != version.metadata["model_sha256"]:
+        return f"model file {path} was modified after it was saved (checksum mismatch)"
+    return None
 
 
 def get_version(registry_dir: Path, model_name: str, version: str | None = None) -> ModelVersion:
@@ -154,11 +202,12 @@ def get_version(registry_dir: Path, model_name: str, version: str | None = None)
         known = ", ".join(models) if models else "none"
         raise ArtifactError(f"no model {model_name!r} in registry {registry_dir} (models: {known})")
     if version is None or version == "latest":
-        return versions[-1]
+        # the newest, even when broken: falling back to an older one would be silent
+        return versions[-1].usable()
     wanted = _normalise_version(version)
     for v in versions:
         if v.version == wanted:
-            return v
+            return v.usable()
     raise ArtifactError(
         f"model {model_name!r} has no version {version!r} "
         f"(versions: {', '.join(v.version for v in versions)})"
@@ -168,7 +217,7 @@ def get_version(registry_dir: Path, model_name: str, version: str | None = None)
 def load_model(version: ModelVersion) -> Any:
     """Rebuild the model, refusing files changed since they were saved or holding types that
     could run code on load. Never falls back to pickle."""
-    path = version.model_path
+    path = version.usable().model_path
     if not path.is_file():
         raise ArtifactError(f"model file {path} is missing")
     expected = version.metadata.get("model_sha256")
@@ -271,8 +320,11 @@ def _read_version(model_name: str, path: Path) -> ModelVersion:
     try:
         metadata = json.loads((path / METADATA_FILE).read_text())
     except (OSError, ValueError) as err:
-        raise ArtifactError(f"cannot read {path / METADATA_FILE}: {err}") from err
-    return ModelVersion(model_name, path.name, path, metadata)
+        return ModelVersion(model_name, path.name, path, {}, f"cannot read {METADATA_FILE}: {err}")
+    if not isinstance(metadata, dict):
+        return ModelVersion(model_name, path.name, path, {}, f"{METADATA_FILE} is not an object")
+    version = ModelVersion(model_name, path.name, path, metadata)
+    return ModelVersion(model_name, path.name, path, metadata, version_problem(version))
 
 
 def _version_number(path: Path) -> int:

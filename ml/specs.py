@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -149,8 +150,19 @@ def parse_spec(raw: dict, path: Path) -> ModelSpec:
     )
 
 
+# A spec name is a file name in the specs folder, nothing that could walk out of it.
+SPEC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
 def load_spec(specs_dir: Path, name: str) -> ModelSpec:
+    if not SPEC_NAME.fullmatch(name):
+        raise SpecError(
+            f"model name {name!r} is not a spec name (letters, digits, '_' and '-'): "
+            f"specs are the .yml files of {specs_dir}"
+        )
     path = specs_dir / f"{name}.yml"
+    if path.exists() and path.resolve().parent != specs_dir.resolve():
+        raise SpecError(f"{path} leads outside {specs_dir} (a link): refusing to read it")
     if not path.exists():
         known = ", ".join(s.stem for s in sorted(specs_dir.glob("*.yml"))) or "none"
         raise SpecError(f"unknown model {name!r}: no {path} (specs: {known})")

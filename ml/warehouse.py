@@ -7,7 +7,9 @@ and its local emulator.
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,6 +58,17 @@ class Warehouse(Protocol):
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
+
+
+def fault_point(name: str) -> None:
+    """The fault-injection suite's hook (tests/integration/test_faults.py): with
+    LOYALTY_FAULT_POINT=<name>:<marker file> set, the process touches the marker here and waits
+    to be killed, so a kill -9 lands at this exact point instead of wherever a timer falls.
+    Unset (always, outside that suite), it does nothing."""
+    wanted, _, marker = os.environ.get("LOYALTY_FAULT_POINT", "").partition(":")
+    if wanted == name and marker:
+        Path(marker).touch()
+        time.sleep(600)
 
 
 def _column_list(columns: list[str]) -> str:
@@ -149,6 +162,7 @@ class DuckDBWarehouse:
                     f"insert into {target} ({_column_list(list(SCORE_COLUMNS))}) "
                     f"select {_column_list(list(SCORE_COLUMNS))} from incoming_scores"
                 )
+                fault_point("scores_written")
                 con.execute("commit")
             except Exception:
                 con.execute("rollback")
@@ -157,17 +171,38 @@ class DuckDBWarehouse:
                 con.unregister("incoming_scores")
         return scores.num_rows
 
-    def load_csv(self, path: Path, relation: Relation, sep: str, decimal: str) -> int:
-        """Load a delimited file as a table, e.g. a European/Brazilian CSV with ';' and ','."""
+    def load_csv(
+        self, path: Path, relation: Relation, sep: str, decimal: str, replace: bool = False
+    ) -> int:
+        """Load a delimited file as a table, e.g. a European/Brazilian CSV with ';' and ','.
+        Names are checked by ml.scratch before this; here: refuse an existing table unless
+        `replace`, and load in one transaction, so a file that fails to parse leaves nothing."""
+        from ml.errors import DataError, SpecError
+
+        target = f"{_quote(relation.schema)}.{_quote(relation.name)}"
         with self._connect(read_only=False) as con:
-            con.execute(f"create schema if not exists {_quote(relation.schema)}")
-            target = f"{_quote(relation.schema)}.{_quote(relation.name)}"
-            con.execute(
-                f"create or replace table {target} as select * from read_csv(?, delim = ?, "
-                "decimal_separator = ?, header = true)",
-                [str(path), sep, decimal],
-            )
-            return con.execute(f"select count(*) from {target}").fetchall()[0][0]
+            exists = con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = ? and table_name = ?",
+                [relation.schema, relation.name],
+            ).fetchall()[0][0]
+            if exists and not replace:
+                raise SpecError(f"{relation} exists: add --replace to overwrite it")
+            con.execute("begin transaction")
+            try:
+                con.execute(f"create schema if not exists {_quote(relation.schema)}")
+                con.execute(
+                    f"create or replace table {target} as select * from read_csv(?, delim = ?, "
+                    "decimal_separator = ?, header = true)",
+                    [str(path), sep, decimal],
+                )
+                rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
+                con.execute("commit")
+            except duckdb.Error as exc:
+                con.execute("rollback")
+                reason = str(exc).strip().splitlines()[0]
+                raise DataError(f"cannot load {path} as CSV: {reason}") from None
+        return rows
 
 
 def open_warehouse(settings: Settings) -> Warehouse:

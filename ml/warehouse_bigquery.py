@@ -178,7 +178,23 @@ class BigQueryWarehouse:
             raise WarehouseError(f"writing scores to {relation} failed: {exc}") from None
         return scores.num_rows
 
-    def _load(self, table, scores: pa.Table, schema) -> None:
+    def install_pii_key(self, schema: str, salt: str) -> str:
+        """The one-row key table the `pseudonymise` macro reads. Written by a load job, so
+        the salt is data in a file, never query text (BigQuery's job history keeps queries)."""
+        from google.api_core import exceptions
+        from google.cloud import bigquery
+
+        dataset = f"{self.settings.project}.{schema}"
+        table = bigquery.Table(f"{dataset}.pii_key")
+        try:
+            self.client.create_dataset(dataset, exists_ok=True)
+            key = pa.table({"salt": [salt]})
+            self._load(table, key, [bigquery.SchemaField("salt", "STRING")], expires=False)
+        except exceptions.GoogleAPIError as exc:
+            raise WarehouseError(f"writing the PII key to {dataset} failed: {exc}") from None
+        return f"{dataset}.pii_key"
+
+    def _load(self, table, scores: pa.Table, schema, expires: bool = True) -> None:
         """Parquet against BigQuery; CSV against the emulator, which loads nothing else."""
         from google.cloud import bigquery
 
@@ -196,7 +212,7 @@ class BigQueryWarehouse:
         config.write_disposition = bigquery.WriteDisposition.WRITE_TRUNCATE
         buffer.seek(0)
         self.client.load_table_from_file(buffer, table, job_config=config).result()
-        if not self.settings.is_emulator:  # the emulator refuses table expirations
+        if expires and not self.settings.is_emulator:  # the emulator refuses expirations
             table.expires = datetime.now(UTC) + timedelta(hours=1)  # if the drop never runs
             self.client.update_table(table, ["expires"])
 

@@ -37,7 +37,8 @@
 
 {#- The columns a base model's checked CTE ends with: the first rule the row breaks
     (check_reason; duplicates are found later, in cdc_versions), its raw record and its
-    fingerprint.
+    fingerprint. Free-text columns (`free_text`) are hashed in the record of a row
+    quarantined for holding PII in them (pii_in_free_text), like the PII columns always are.
 
     The raw record (PII hashed) is the JSON of the raw_<column> passthrough. It is built here,
     before the version window, for every row that fails a check or whose raw text differs from
@@ -46,17 +47,17 @@
     of a row that arrived clean gets its record from the typed columns in cdc_versions, which
     for such a row render back to exactly the raw text. A table with PII or with raw columns
     typed under another name (`renamed`) has no such rendering: every row keeps its record. -#}
-{% macro cdc_outcome_columns(raw_columns, pii=[], renamed=[]) %}
+{% macro cdc_outcome_columns(raw_columns, pii=[], renamed=[], free_text=[]) %}
         check_reason,
         {%- if pii or renamed %}
-        {{ raw_record_json(raw_columns, pii) }} as raw_record,
+        {{ raw_record_json(raw_columns, pii, free_text) }} as raw_record,
         {%- else %}
         case
             when check_reason is not null
             {%- for column in raw_columns %}
                 or {{ differs('raw_' ~ column, 'cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')') }}
             {%- endfor %}
-                then {{ raw_record_json(raw_columns) }}
+                then {{ raw_record_json(raw_columns, free_text=free_text) }}
         end as raw_record,
         {%- endif %}
         row_fingerprint

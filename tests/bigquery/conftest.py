@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +24,9 @@ from tests.integration.conftest import dbt_env, run_dbt
 MANIFEST = ROOT / "data" / "datagen" / "manifest.json"  # what the generator wrote as seeds
 
 PROJECT = "local-project"
+# The emulator is not the local dev target, so it needs a real (non-development) PII key; the
+# DuckDB build it is compared with uses the same one, or no hash would match.
+PII_SALT = "emulator-test-salt-" + secrets.token_hex(8)
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,20 @@ class EmulatorBuild:
 
 
 def emulator_env(target: Path) -> dict[str, str]:
-    return {**dbt_env(Path("unused.duckdb"), target), "DBT_TARGET": "bigquery_emulator"}
+    return {
+        **dbt_env(Path("unused.duckdb"), target),
+        "DBT_TARGET": "bigquery_emulator",
+        "LOYALTY_PII_SALT": PII_SALT,
+    }
+
+
+def install_pii_key(env: dict[str, str]) -> None:
+    ml = str(Path(sys.executable).with_name("ml"))
+    proc = subprocess.run(
+        [ml, "pii-key", "install"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"ml pii-key install failed: {proc.stdout}{proc.stderr}", False)
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +103,7 @@ def emulator(tmp_path_factory) -> Iterator[EmulatorBuild]:
         pytest.fail("no emulator: run these tests with `make test-bigquery`", False)
     tmp = tmp_path_factory.mktemp("bigquery")
     first, second = tmp / "first", tmp / "second"
+    install_pii_key(emulator_env(first))
     run_dbt(["seed"], emulator_env(first))
     # the first build stops three exports before the generator's last one; the second build
     # merges the rest into the incremental models, the month-start export included: the feature
@@ -102,7 +122,7 @@ def emulator(tmp_path_factory) -> Iterator[EmulatorBuild]:
     build.keep_results(second)
     run_dbt(["docs", "generate"], emulator_env(second))
 
-    duck = dbt_env(build.duckdb, tmp / "duckdb")
+    duck = {**dbt_env(build.duckdb, tmp / "duckdb"), "LOYALTY_PII_SALT": PII_SALT}
     run_dbt(["seed"], duck)
     run_dbt(["run", *second_through], duck)
     yield build

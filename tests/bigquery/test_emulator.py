@@ -4,6 +4,7 @@ the docs catalog is complete, ML trains and scores, and the tables equal DuckDB'
 
 from __future__ import annotations
 
+import subprocess
 from decimal import Decimal
 
 import duckdb
@@ -13,7 +14,8 @@ from typer.testing import CliRunner
 
 from ml.cli import app
 from tests.bigquery.conftest import emulator_env
-from tests.integration.conftest import run_dbt
+from tests.conftest import ROOT
+from tests.integration.conftest import DBT, run_dbt
 
 pytestmark = pytest.mark.bigquery
 
@@ -204,3 +206,13 @@ def test_ml_trains_and_scores_against_the_emulator(emulator, tmp_path):
     run_dbt(["build", "-s", "source:ml_scores+"], emulator_env(tmp_path / "scored"))
     scored = client.query("select count(*) as n from `loyalty_ml.mart_member_churn_risk`")
     assert 0 < next(iter(scored.result())).n <= row.members
+
+
+def test_a_build_without_a_pii_key_refuses(emulator, tmp_path):
+    """The emulator is not the local dev target: with no key table, nothing is hashed."""
+    env = emulator_env(tmp_path / "nokey")
+    args = ["run", "-s", "dim_date", "--vars", '{"pii_key_schema": "no_key_here"}']
+    proc = subprocess.run([DBT, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "no usable PII key" in proc.stdout
+    assert "pii-key install" in proc.stdout

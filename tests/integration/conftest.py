@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,12 +22,18 @@ from ml.registry import ModelVersion
 from tests.conftest import ROOT
 
 DBT = str(Path(sys.executable).with_name("dbt"))
+# Every test build pseudonymises with this secret, not the public development salt, so
+# test_secrets.py can prove the secret reaches no artifact, log or stored SQL.
+PII_SALT = "integration-secret-" + secrets.token_hex(12)
 
 
 @dataclass(frozen=True)
 class Warehouse:
     path: Path
     target: Path
+    # a copy taken right after the build, before any test wrote scores or scratch tables:
+    # the clean build that recovery tests compare with
+    clean: Path
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.path), read_only=True)
@@ -43,6 +51,7 @@ def dbt_env(database: Path, target: Path) -> dict[str, str]:
         "DBT_TARGET_PATH": str(target),
         "DBT_LOG_PATH": str(target / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "LOYALTY_PII_SALT": PII_SALT,
     }
 
 
@@ -59,7 +68,8 @@ def warehouse(tmp_path_factory) -> Iterator[Warehouse]:
     env = dbt_env(tmp / "loyalty.duckdb", tmp / "target")
     run_dbt(["build"], env)
     run_dbt(["docs", "generate", "--static"], env)
-    yield Warehouse(tmp / "loyalty.duckdb", tmp / "target")
+    shutil.copy(tmp / "loyalty.duckdb", tmp / "clean.duckdb")
+    yield Warehouse(tmp / "loyalty.duckdb", tmp / "target", tmp / "clean.duckdb")
 
 
 @pytest.fixture

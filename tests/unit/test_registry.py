@@ -291,3 +291,98 @@ def test_git_commit_is_recorded_inside_a_repo(tmp_path, classifier):
 
     saved = save_version(tmp_path / "reg", "churn", classifier, _meta(), project_dir=repo)
     assert saved.metadata["git_commit"] == head
+
+
+def _edit_metadata(version, **changes) -> None:
+    meta_file = version.path / "metadata.json"
+    meta = json.loads(meta_file.read_text())
+    for key, value in changes.items():
+        if value is None:
+            meta.pop(key)
+        else:
+            meta[key] = value
+    meta_file.write_text(json.dumps(meta))
+
+
+def test_model_file_outside_its_version_folder_is_refused(tmp_path, classifier):
+    saved = _save(tmp_path, classifier)
+    outside = tmp_path / "outside.skops"
+    shutil.copy(saved.path / "model.skops", outside)
+    for escape in ("../../../outside.skops", str(outside), "..", "sub/model.skops"):
+        _edit_metadata(saved, model_file=escape)
+        (listed,) = list_versions(tmp_path / "reg", "churn")
+        assert "not a file of its own version folder" in listed.problem
+        with pytest.raises(ArtifactError, match="not a file of its own version folder"):
+            load_model(get_version(tmp_path / "reg", "churn"))
+
+
+def test_a_symlink_out_of_the_version_folder_is_refused(tmp_path, classifier):
+    saved = _save(tmp_path, classifier)
+    outside = tmp_path / "outside.skops"
+    shutil.copy(saved.path / "model.skops", outside)
+    (saved.path / "link.skops").symlink_to(outside)
+    _edit_metadata(saved, model_file="link.skops")
+    with pytest.raises(ArtifactError, match="not a file of its own version folder"):
+        get_version(tmp_path / "reg", "churn")
+
+
+def test_a_broken_old_version_does_not_hide_or_block_the_others(tmp_path, classifier):
+    old, new = _save(tmp_path, classifier), _save(tmp_path, classifier)
+    (old.path / "metadata.json").write_text("{not json")
+    versions = list_versions(tmp_path / "reg", "churn")
+    assert [v.version for v in versions] == ["v0001", "v0002"]
+    assert "cannot read metadata.json" in versions[0].problem and versions[1].problem is None
+    assert load_model(get_version(tmp_path / "reg", "churn")) is not None  # latest still loads
+    with pytest.raises(ArtifactError, match=r"v0001 is broken: cannot read metadata\.json"):
+        get_version(tmp_path / "reg", "churn", "v0001")
+    assert new.version == "v0002"
+
+
+def test_listing_verifies_the_checksum_and_required_fields(tmp_path, classifier):
+    tampered, incomplete = _save(tmp_path, classifier), _save(tmp_path, classifier)
+    model_file = tampered.path / "model.skops"
+    model_file.write_bytes(model_file.read_bytes() + b"\0")
+    _edit_metadata(incomplete, metrics=None)
+    problems = [v.problem for v in list_versions(tmp_path / "reg", "churn")]
+    assert "checksum mismatch" in problems[0]
+    assert "metadata.json lacks metrics" in problems[1]
+    with pytest.raises(ArtifactError, match=r"v0002 is broken: metadata\.json lacks metrics"):
+        get_version(tmp_path / "reg", "churn")  # the newest is broken: no silent fallback
+
+
+def _full_meta() -> dict:
+    metrics = {
+        "test": {"roc_auc": 0.8},
+        "baselines": {"rule:recency": {"roc_auc": 0.7}},
+        "best_baseline": "rule:recency",
+        "selected": {"candidate": "logistic", "params": {}},
+        "cv": [],
+    }
+    return {**_meta(), "metrics": metrics}
+
+
+def test_cli_lists_every_model_and_names_the_broken_version(tmp_path, classifier):
+    from typer.testing import CliRunner
+
+    from ml.cli import app
+
+    reg = tmp_path / "reg"
+    save_version(reg, "churn", classifier, _full_meta(), project_dir=tmp_path)
+    broken = save_version(reg, "clv", classifier, _full_meta(), project_dir=tmp_path)
+    _edit_metadata(broken, metrics=None)
+    runner = CliRunner()
+    listed = runner.invoke(app, ["--registry", str(reg), "models", "list"])
+    assert listed.exit_code == 5
+    assert "0.8000" in listed.output  # churn still listed with its metric
+    assert "broken: clv v0001: metadata.json lacks metrics" in listed.output
+    shown = runner.invoke(app, ["--registry", str(reg), "models", "show", "clv"])
+    assert shown.exit_code == 5 and "Traceback" not in shown.output
+    assert "clv v0001 is broken" in shown.output
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "..", ".hidden", "x.yml"])
+def test_spec_names_cannot_leave_the_specs_folder(tmp_path, name):
+    from ml.specs import load_spec
+
+    with pytest.raises(SpecError, match="is not a spec name"):
+        load_spec(tmp_path, name)

@@ -1,10 +1,16 @@
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='quarantine_row_id'
+) }}
 
 -- One row per raw row that failed validation, from every raw table: never a silent drop.
--- Incremental by appending the rows the base models loaded since the last run: a rejected
--- row's raw record carries its export's extracted_at, so the copies that share a record (the
--- occurrences numbered below) arrive in one load, and a run numbers them as a full refresh
--- would. A copy that ever arrived later would repeat an id, which the unique test reports.
+-- Incremental over the rows the base models loaded since the last run, replaced by id: a
+-- rejected row's raw record carries its export's extracted_at, so the copies that share a
+-- record (the occurrences numbered below) arrive in one load, and a run numbers them as a full
+-- refresh would. A base model rebuilt on its own (`--full-refresh -s base_...`, or a full
+-- refresh killed halfway) loads all its rows again with a new loaded_at: they come back with
+-- the same ids and replace themselves, so the next run converges to a clean build.
 
 with
 

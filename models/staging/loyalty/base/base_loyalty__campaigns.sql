@@ -2,6 +2,7 @@
 
 {%- set raw_columns = ['campaign_id', 'partner_id', 'campaign_name', 'starts_at', 'ends_at',
     'points_multiplier', 'updated_at', 'extracted_at'] -%}
+{%- set starts_on_ts = 'cast(starts_on as ' ~ dbt.type_timestamp() ~ ')' -%}
 
 with
 
@@ -48,6 +49,11 @@ validated as (
                 updated_at is null or extracted_at is null
                 or starts_on is null or ends_on is null
                 then 'unparsable_timestamp'
+            when {{ after_own_export(['updated_at']) }} then 'future_timestamp'
+            when {{ before_program_launch(['updated_at'], catalog=true) }}
+                or {{ before_program_launch([starts_on_ts]) }}
+                then 'before_program_launch'
+            when {{ holds_pii('campaign_name') }} then 'pii_in_free_text'
             when points_multiplier is null then 'non_numeric_amount'
             when points_multiplier <= 0 then 'negative_amount'
         end as check_reason
@@ -62,13 +68,13 @@ checked as (
         campaign_key_raw,
         campaign_id,
         partner_id,
-        campaign_name,
+        {{ unless_pii_in_free_text('campaign_name') }} as campaign_name,
         points_multiplier,
         starts_on,
         ends_on,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns(raw_columns, renamed=['starts_at', 'ends_at']) }}
+        {{ cdc_outcome_columns(raw_columns, renamed=['starts_at', 'ends_at'], free_text=['campaign_name']) }}
     from validated
 
 ),

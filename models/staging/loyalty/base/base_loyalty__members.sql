@@ -52,10 +52,16 @@ validated as (
             when member_id is null then 'malformed_key'
             when updated_at is null or signup_at is null or extracted_at is null
                 then 'unparsable_timestamp'
+            when {{ after_own_export(['updated_at', 'signup_at']) }} then 'future_timestamp'
+            when {{ before_program_launch(['signup_at', 'updated_at']) }}
+                then 'before_program_launch'
             when not {{ cpf_is_valid('cpf_digits') }} then 'invalid_cpf'
             when email_clean is null
                 or not {{ regex_full_match('email_clean', email_pattern) }}
                 then 'malformed_email'
+            when {{ implausible_birth_date('birth_date', 'signup_at') }}
+                then 'implausible_birth_date'
+            when {{ holds_pii('city') }} then 'pii_in_free_text'
             when coalesce(tier, '') not in ('basic', 'silver', 'gold', 'platinum')
                 or coalesce(status, '') not in ('active', 'cancelled', 'blocked')
                 then 'unknown_status'
@@ -76,7 +82,7 @@ checked as (
         {{ pseudonymise("right(phone_digits, 11)") }} as phone_hash,
         {{ pseudonymise('full_name_clean') }} as name_hash,
         cast({{ dbt.date_trunc('year', 'birth_date') }} as date) as birth_year_start,
-        city,
+        {{ unless_pii_in_free_text('city') }} as city,
         state,
         tier,
         status,
@@ -84,7 +90,7 @@ checked as (
         updated_at,
         extracted_at,
         {{ cdc_outcome_columns(raw_columns,
-            pii=['cpf', 'full_name', 'email', 'phone', 'birth_date']) }}
+            pii=['cpf', 'full_name', 'email', 'phone', 'birth_date'], free_text=['city']) }}
     from validated
 
 ),

@@ -42,6 +42,9 @@ validated as (
             when partner_key_raw is null then 'null_key'
             when partner_id is null then 'malformed_key'
             when updated_at is null or extracted_at is null then 'unparsable_timestamp'
+            when {{ after_own_export(['updated_at']) }} then 'future_timestamp'
+            when {{ before_program_launch(['updated_at'], catalog=true) }} then 'before_program_launch'
+            when {{ holds_pii('partner_name') }} then 'pii_in_free_text'
             when points_per_brl is null then 'non_numeric_amount'
             when points_per_brl <= 0 then 'negative_amount'
             when
@@ -60,12 +63,12 @@ checked as (
         partner_key_raw,
         partner_id,
         cnpj,
-        partner_name,
+        {{ unless_pii_in_free_text('partner_name') }} as partner_name,
         segment,
         points_per_brl,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns(raw_columns) }}
+        {{ cdc_outcome_columns(raw_columns, free_text=['partner_name']) }}
     from validated
 
 ),

@@ -44,7 +44,8 @@ validated as (
                 then 'malformed_key'
             when expired_at is null or updated_at is null or extracted_at is null
                 then 'unparsable_timestamp'
-            when expired_at > extracted_at then 'future_timestamp'
+            when {{ after_own_export(['expired_at', 'updated_at']) }} then 'future_timestamp'
+            when {{ before_program_launch(['expired_at', 'updated_at']) }} then 'before_program_launch'
             when points_expired is null then 'non_numeric_amount'
             when points_expired <= 0 then 'negative_amount'
         end as check_reason

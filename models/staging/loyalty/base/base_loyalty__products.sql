@@ -41,6 +41,9 @@ validated as (
             when product_key_raw is null then 'null_key'
             when product_id is null then 'malformed_key'
             when updated_at is null or extracted_at is null then 'unparsable_timestamp'
+            when {{ after_own_export(['updated_at']) }} then 'future_timestamp'
+            when {{ before_program_launch(['updated_at'], catalog=true) }} then 'before_program_launch'
+            when {{ holds_pii('product_name') }} then 'pii_in_free_text'
             when points_price is null then 'non_numeric_amount'
             when points_price <= 0 then 'negative_amount'
         end as check_reason
@@ -54,12 +57,12 @@ checked as (
     select
         product_key_raw,
         product_id,
-        product_name,
+        {{ unless_pii_in_free_text('product_name') }} as product_name,
         category,
         points_price,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns(raw_columns) }}
+        {{ cdc_outcome_columns(raw_columns, free_text=['product_name']) }}
     from validated
 
 ),

@@ -44,6 +44,8 @@ validated as (
                 or (product_key_raw is not null and product_id is null)
                 then 'malformed_key'
             when updated_at is null or extracted_at is null then 'unparsable_timestamp'
+            when {{ after_own_export(['updated_at']) }} then 'future_timestamp'
+            when {{ before_program_launch(['updated_at']) }} then 'before_program_launch'
             when quantity is null or points_spent is null then 'non_numeric_amount'
             when quantity <= 0 or points_spent < 0 then 'negative_amount'
         end as check_reason

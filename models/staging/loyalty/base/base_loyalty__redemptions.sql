@@ -44,7 +44,8 @@ validated as (
                 then 'malformed_key'
             when redeemed_at is null or updated_at is null or extracted_at is null
                 then 'unparsable_timestamp'
-            when redeemed_at > extracted_at then 'future_timestamp'
+            when {{ after_own_export(['redeemed_at', 'updated_at']) }} then 'future_timestamp'
+            when {{ before_program_launch(['redeemed_at', 'updated_at']) }} then 'before_program_launch'
             when coalesce(channel, '') not in ('app', 'web', 'call_center') then 'unknown_status'
         end as check_reason
     from typed

@@ -2,6 +2,7 @@
 
 {%- set raw_columns = ['store_id', 'partner_id', 'store_name', 'channel', 'city', 'state',
     'opened_at', 'updated_at', 'extracted_at'] -%}
+{%- set opened_at_ts = 'cast(opened_on as ' ~ dbt.type_timestamp() ~ ')' -%}
 
 with
 
@@ -44,6 +45,9 @@ validated as (
             when store_key_raw is null then 'null_key'
             when store_id is null or partner_id is null then 'malformed_key'
             when updated_at is null or extracted_at is null then 'unparsable_timestamp'
+            when {{ after_own_export(['updated_at', opened_at_ts]) }} then 'future_timestamp'
+            when {{ before_program_launch(['updated_at'], catalog=true) }} then 'before_program_launch'
+            when {{ holds_pii('store_name') }} or {{ holds_pii('city') }} then 'pii_in_free_text'
             when coalesce(channel, '') not in ('physical', 'online') then 'unknown_status'
         end as check_reason
     from typed
@@ -57,14 +61,14 @@ checked as (
         store_key_raw,
         store_id,
         partner_id,
-        store_name,
+        {{ unless_pii_in_free_text('store_name') }} as store_name,
         channel,
-        city,
+        {{ unless_pii_in_free_text('city') }} as city,
         state,
         opened_on,
         updated_at,
         extracted_at,
-        {{ cdc_outcome_columns(raw_columns, renamed=['opened_at']) }}
+        {{ cdc_outcome_columns(raw_columns, renamed=['opened_at'], free_text=['store_name', 'city']) }}
     from validated
 
 ),

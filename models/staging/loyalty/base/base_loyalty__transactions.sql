@@ -89,9 +89,15 @@ validated as (
                 then 'malformed_key'
             when purchased_at is null or updated_at is null or extracted_at is null
                 then 'unparsable_timestamp'
-            when purchased_at > extracted_at then 'future_timestamp'
+            when {{ after_own_export(['purchased_at', 'updated_at']) }} then 'future_timestamp'
+            when {{ before_program_launch(['purchased_at', 'updated_at']) }}
+                then 'before_program_launch'
+            when (amount_brl is null and {{ is_number_text('raw_amount_brl') }})
+                or (points_earned is null and {{ is_number_text('raw_points_earned') }})
+                then 'numeric_overflow'
             when amount_brl is null or points_earned is null then 'non_numeric_amount'
             when amount_brl < 0 or points_earned < 0 then 'negative_amount'
+            when amount_brl > {{ var('max_purchase_amount_brl') }} then 'amount_above_ceiling'
             when coalesce(status, '') not in ('approved', 'reversed') then 'unknown_status'
             -- one point of slack: some POS systems round instead of truncating
             when abs(points_earned - expected_points) > 1 then 'points_mismatch'
