@@ -34,6 +34,12 @@
     )
 {%- endmacro %}
 
+{#- Free text longer than var('max_text_length') characters: no city or name is, a pasted
+    file or an attack is. -#}
+{% macro oversized_text(columns) -%}
+    ({% for column in columns %}length({{ column }}) > {{ var('max_text_length') }}{{ ' or ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
 {#- Age at sign-up outside var('member_age_at_signup') (min, max): a birth date in 9999, or
     a member who enrolled before being born or at 150. -#}
 {% macro implausible_birth_date(birth_date, signup_at) -%}

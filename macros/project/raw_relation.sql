@@ -14,7 +14,7 @@
     {%- if var('raw_layer', 'seeds') == 'seeds' -%}
         {%- set relation = ref('raw_' ~ table_name) -%}
     {%- elif var('raw_layer') == 'lake' -%}
-        {%- set relation = source('lake', table_name) -%}
+        {%- set relation = loyalty.lake_relation(table_name) -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
             "var raw_layer must be 'seeds' or 'lake', got " ~ var('raw_layer')) }}

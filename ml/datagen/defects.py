@@ -28,6 +28,11 @@ KINDS_BY_TABLE = {
         "invalid_cpf",
         "malformed_email",
         "unknown_status",
+        "future_timestamp",
+        "before_program_launch",
+        "implausible_birth_date",
+        "pii_in_free_text",
+        "oversized_text",
     ],
     "transactions": [
         "duplicate_row",
@@ -41,17 +46,27 @@ KINDS_BY_TABLE = {
         "unknown_status",
         "orphan_member",
         "orphan_store",
+        "before_program_launch",
+        "amount_above_ceiling",
+        "numeric_overflow",
     ],
     "redemptions": ["duplicate_row", "null_key"],
     "redemption_items": ["duplicate_row", "malformed_key"],
     "point_expirations": ["duplicate_row"],
     "partners": ["duplicate_row"],
-    "stores": ["duplicate_row"],
+    "stores": ["duplicate_row", "pii_in_free_text"],
     "products": ["duplicate_row"],
     "campaigns": ["duplicate_row"],
 }
 BAD_EMAILS = ["{u}@@{d}", "{u}.{d}", "{u} @{d}", "@{d}", "{u}@{d}."]
 BAD_TIMESTAMPS = ["31/12/2024 18h30", "2024-02-30 10:00:00", "ontem", "2024-13-01 09:00:00"]
+# Contact data typed into free text: a member's own CPF, e-mail or phone as their city; a
+# store manager's e-mail or mobile in the store's name.
+STORE_CONTACTS = ["gerente.loja{n}@gmail.com", "(81) 9{n:04d}-4321"]
+# Bigger than any real purchase (var max_purchase_amount_brl), and numbers that overflow
+# decimal(12, 2).
+HUGE_AMOUNTS = ["9999999999.99", "{n}75000.00"]
+OVERFLOWING_AMOUNTS = ["1e308", "123456789012345.67"]
 BAD_STATUS = {
     "members": ["suspenso", "inativo?", "ACTIVE_PENDING"],
     "transactions": ["pending_review", "aprovado", "chargeback"],
@@ -187,9 +202,31 @@ def _corrupt(cfg: GeneratorConfig, rng, table: str, kind: str, row: dict, n: int
         ]
     elif kind == "points_mismatch":
         row["points_earned"] = str(int(row["points_earned"]) * 10 + 7)
+    elif kind == "future_timestamp" and table == "members":
+        extracted = _parse(row["extracted_at"])
+        later = ts(extracted + timedelta(days=int(rng.integers(2, 400))))
+        row["updated_at"] = ["9999-12-31 23:59:59", later][n % 2]
     elif kind == "future_timestamp":
         extracted = _parse(row["extracted_at"])
         row["purchased_at"] = ts(extracted + timedelta(days=int(rng.integers(2, 400))))
+    elif kind == "before_program_launch":
+        column = "signup_at" if table == "members" else "purchased_at"
+        before = cfg.start_at - timedelta(days=int(rng.integers(1, 1500)), minutes=n)
+        row[column] = ts(before)
+    elif kind == "implausible_birth_date":
+        signup_year = _parse(row["signup_at"]).year
+        row["birth_date"] = ["31/12/9999", "01/01/1850", f"15/06/{signup_year + 1}"][n % 3]
+    elif kind == "pii_in_free_text" and table == "members":
+        row["city"] = [row["cpf"], row["email"], row["phone"]][n % 3]
+    elif kind == "pii_in_free_text":
+        contact = STORE_CONTACTS[n % 2].format(n=n)
+        row["store_name"] = f"{row['store_name']} {contact}"
+    elif kind == "oversized_text":
+        row["city"] = (row["city"] + " ") * 200
+    elif kind == "amount_above_ceiling":
+        row["amount_brl"] = HUGE_AMOUNTS[n % 2].format(n=n % 10 + 1)
+    elif kind == "numeric_overflow":
+        row["amount_brl"] = OVERFLOWING_AMOUNTS[n % 2]
     elif kind == "unparsable_timestamp":
         row["purchased_at"] = BAD_TIMESTAMPS[n % len(BAD_TIMESTAMPS)]
     elif kind == "orphan_member":

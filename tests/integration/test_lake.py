@@ -3,13 +3,18 @@ the same staging models (var raw_layer=lake) give exactly the marts the CSV seed
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
 import duckdb
 import pytest
 
 from ml import bench_pandas
 from ml.bench_scale import differing_rows
 from ml.datagen import GeneratorConfig, generate
-from tests.integration.conftest import dbt_env, run_dbt
+from tests.conftest import ROOT
+from tests.integration.conftest import DBT, dbt_env, run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -52,3 +57,48 @@ def test_lake_and_seeds_build_the_same_marts(warehouse, manifest, tmp_path):
         _, transactions = bench_pandas.member_monthly(lake)
         facts = con.execute("select count(*) from main_marts.fct_transactions").fetchall()[0][0]
         assert transactions == facts
+
+
+def _dbt(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([DBT, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_a_young_lake_builds_and_a_bad_partition_is_named(tmp_path):
+    """Four months in, no points have expired yet: the expirations table has no files and
+    builds as an empty relation. A partition that lost a column, or an export that lands
+    after the lookback window, stops the run with a message naming it and what to do."""
+    lake = tmp_path / "lake"
+    cfg = GeneratorConfig(members=150, months=4)
+    written = generate(cfg, None, tmp_path / "meta", out_lake=lake)
+    assert written["tables"]["point_expirations"]["rows"] == 0
+    assert not list((lake / "point_expirations").glob("*/*.parquet"))
+    lake_vars = ["--vars", "{raw_layer: lake}"]
+    env = {**dbt_env(tmp_path / "young.duckdb", tmp_path / "target"), "LOYALTY_LAKE": str(lake)}
+    run_dbt(["build", *lake_vars, "--exclude", "test_type:unit"], env)
+    with duckdb.connect(str(tmp_path / "young.duckdb"), read_only=True) as con:
+        expirations = "select count(*) from main_staging.stg_loyalty__point_expirations"
+        assert con.execute(expirations).fetchall() == [(0,)]
+
+    # an export held back while the purchases load, landing later, older than the lookback
+    days = sorted((lake / "transactions").iterdir())
+    late = days[len(days) // 2]
+    held = tmp_path / late.name
+    shutil.move(late, held)
+    run_dbt(["run", "-s", "base_loyalty__transactions", "--full-refresh", *lake_vars], env)
+    shutil.move(held, late)
+    result = _dbt(["run", "-s", "base_loyalty__transactions", *lake_vars], env)
+    assert result.returncode == 1
+    assert f"{late.name.split('=')[1]} arrived after the lookback window" in result.stdout
+    assert "dbt build --full-refresh -s base_loyalty__transactions+" in result.stdout
+
+    part = next(late.glob("*.parquet"))
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select * exclude (campaign_id) from read_parquet('{part}')) "
+            f"to '{part}.tmp' (format parquet)"
+        )
+    Path(f"{part}.tmp").replace(part)
+    result = _dbt(["run", "-s", "base_loyalty__transactions", "--full-refresh", *lake_vars], env)
+    assert result.returncode == 1
+    assert f"lake table transactions, partition {late.name}" in result.stdout
+    assert "missing column(s) campaign_id" in result.stdout

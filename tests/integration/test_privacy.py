@@ -7,7 +7,14 @@ the OLTP hands out as 9-14 digit numbers."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
+import duckdb
 import pytest
+
+from tests.conftest import ROOT
+from tests.integration.conftest import DBT, dbt_env
 
 pytestmark = pytest.mark.integration
 
@@ -16,7 +23,7 @@ PATTERNS = {
     "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+",
     "phone": r"\(\d{2}\) ?\d{4,5}-\d{4}|\+55",
 }
-CHECKED_SCHEMAS = ("main_staging", "main_intermediate", "main_marts")
+CHECKED_SCHEMAS = ("main_staging", "main_intermediate", "main_marts", "main_ml", "ml_scores")
 # Every raw CPF's digits and every raw phone's digits, with and without +55: bare, they are
 # what a leak looks like.
 PII_DIGITS = """
@@ -92,3 +99,48 @@ def test_no_member_name_appears_anywhere(con):
         if hits:
             found.append(f"{schema}.{table}.{column}")
     assert not found
+
+
+def test_every_relation_past_staging_is_checked_in_every_build(warehouse):
+    """The dbt test no_pii_shaped_values runs in `dbt build` on each of them, scores included."""
+    manifest = warehouse.artifact("manifest.json")
+    checked = {
+        parent
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and (node.get("test_metadata") or {}).get("name") == "no_pii_shaped_values"
+        for parent in node["depends_on"]["nodes"]
+    }
+    past_staging = {
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["fqn"][1] in ("intermediate", "marts", "ml")
+    }
+    assert len(past_staging) >= 14
+    assert past_staging - checked == set()
+    assert "source.loyalty.ml_scores.model_scores" in checked
+
+
+def test_pii_in_a_mart_fails_the_build(warehouse, tmp_path):
+    """The guard can fail: a CPF, an e-mail and a phone written into marts make it fail."""
+    db = tmp_path / "leaky.duckdb"
+    shutil.copy(warehouse.clean, db)
+    with duckdb.connect(str(db)) as con:
+        ids = con.execute("select store_id from main_marts.dim_store order by store_id desc")
+        for store_id, pii in zip(
+            [row[0] for row in ids.fetchall()],
+            ["529.982.247-25", "ana@example.com", "(81) 98765-4321"],
+            strict=False,
+        ):
+            con.execute(
+                "update main_marts.dim_store set city = ? where store_id = ?", [pii, store_id]
+            )
+    proc = subprocess.run(
+        [DBT, "test", "-s", "dim_store,test_name:no_pii_shaped_values"],
+        cwd=ROOT,
+        env=dbt_env(db, tmp_path / "target"),
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1, proc.stdout[-2000:]
+    assert "Got 3 results" in proc.stdout

@@ -9,7 +9,7 @@ with
 source as (
 
     select * from {{ raw_relation('campaigns') }}
-    {{ cdc_new_exports() }}
+    {{ cdc_new_exports('campaigns') }}
 
 ),
 
@@ -54,6 +54,7 @@ validated as (
                 or {{ before_program_launch([starts_on_ts]) }}
                 then 'before_program_launch'
             when {{ holds_pii('campaign_name') }} then 'pii_in_free_text'
+            when {{ oversized_text(['campaign_name']) }} then 'oversized_text'
             when points_multiplier is null then 'non_numeric_amount'
             when points_multiplier <= 0 then 'negative_amount'
         end as check_reason

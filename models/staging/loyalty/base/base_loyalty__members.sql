@@ -9,7 +9,7 @@ with
 source as (
 
     select * from {{ raw_relation('members') }}
-    {{ cdc_new_exports() }}
+    {{ cdc_new_exports('members') }}
 
 ),
 
@@ -62,6 +62,7 @@ validated as (
             when {{ implausible_birth_date('birth_date', 'signup_at') }}
                 then 'implausible_birth_date'
             when {{ holds_pii('city') }} then 'pii_in_free_text'
+            when {{ oversized_text(['city']) }} then 'oversized_text'
             when coalesce(tier, '') not in ('basic', 'silver', 'gold', 'platinum')
                 or coalesce(status, '') not in ('active', 'cancelled', 'blocked')
                 then 'unknown_status'

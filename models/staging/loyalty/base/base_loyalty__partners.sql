@@ -8,7 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('partners') }}
-    {{ cdc_new_exports() }}
+    {{ cdc_new_exports('partners') }}
 
 ),
 
@@ -45,6 +45,7 @@ validated as (
             when {{ after_own_export(['updated_at']) }} then 'future_timestamp'
             when {{ before_program_launch(['updated_at'], catalog=true) }} then 'before_program_launch'
             when {{ holds_pii('partner_name') }} then 'pii_in_free_text'
+            when {{ oversized_text(['partner_name']) }} then 'oversized_text'
             when points_per_brl is null then 'non_numeric_amount'
             when points_per_brl <= 0 then 'negative_amount'
             when

@@ -8,7 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('point_expirations') }}
-    {{ cdc_new_exports() }}
+    {{ cdc_new_exports('point_expirations') }}
 
 ),
 

@@ -8,7 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('products') }}
-    {{ cdc_new_exports() }}
+    {{ cdc_new_exports('products') }}
 
 ),
 
@@ -44,6 +44,7 @@ validated as (
             when {{ after_own_export(['updated_at']) }} then 'future_timestamp'
             when {{ before_program_launch(['updated_at'], catalog=true) }} then 'before_program_launch'
             when {{ holds_pii('product_name') }} then 'pii_in_free_text'
+            when {{ oversized_text(['product_name']) }} then 'oversized_text'
             when points_price is null then 'non_numeric_amount'
             when points_price <= 0 then 'negative_amount'
         end as check_reason

@@ -8,7 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('redemption_items') }}
-    {{ cdc_new_exports() }}
+    {{ cdc_new_exports('redemption_items') }}
 
 ),
 

@@ -8,7 +8,7 @@ with
 source as (
 
     select * from {{ raw_relation('redemptions') }}
-    {{ cdc_new_exports() }}
+    {{ cdc_new_exports('redemptions') }}
 
 ),
 

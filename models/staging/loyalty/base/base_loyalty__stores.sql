@@ -9,7 +9,7 @@ with
 source as (
 
     select * from {{ raw_relation('stores') }}
-    {{ cdc_new_exports() }}
+    {{ cdc_new_exports('stores') }}
 
 ),
 
@@ -48,6 +48,7 @@ validated as (
             when {{ after_own_export(['updated_at', opened_at_ts]) }} then 'future_timestamp'
             when {{ before_program_launch(['updated_at'], catalog=true) }} then 'before_program_launch'
             when {{ holds_pii('store_name') }} or {{ holds_pii('city') }} then 'pii_in_free_text'
+            when {{ oversized_text(['store_name', 'city']) }} then 'oversized_text'
             when coalesce(channel, '') not in ('physical', 'online') then 'unknown_status'
         end as check_reason
     from typed

@@ -1,0 +1,98 @@
+{#- The lake behind staging (var raw_layer = 'lake'), read in place by DuckDB: checked before
+    a model reads it, so a lake problem is one message naming the table, partition and column
+    instead of NULLs, a missing table or rows never loaded.
+    - A table with no files yet (a young program has no point expirations) is an empty relation
+      with the declared columns, not an error.
+    - A partition whose columns differ from the declared ones (the raw seed's columns, one
+      layout for both layers) fails the run: union_by_name would fill a missing column with
+      NULL silently.
+    On BigQuery the lake is external tables with their own schema: the source is used as is. -#}
+{% macro lake_relation(table_name) %}
+    {%- set relation = source('lake', table_name) -%}
+    {%- if not execute or target.type != 'duckdb' -%}{{ return(relation) }}{%- endif -%}
+    {%- set files = loyalty.lake_files(table_name) -%}
+    {%- set declared = loyalty.raw_columns(table_name) -%}
+    {%- set found = run_query(
+        "select file_name, string_agg(name, ',' order by name) from parquet_schema('"
+        ~ files ~ "') where num_children is null group by file_name order by file_name"
+    ) if loyalty.lake_file_count(table_name) > 0 else none -%}
+    {%- if found is none -%}
+        {%- set columns = [] -%}
+        {%- for column in declared -%}
+            {%- do columns.append('cast(null as ' ~ dbt.type_string() ~ ') as ' ~ column) -%}
+        {%- endfor -%}
+        {{ return('(select ' ~ columns | join(', ') ~ ', cast(null as date) as extract_date'
+            ~ ' where 1 = 0) as lake_' ~ table_name ~ '_has_no_files_yet') }}
+    {%- endif -%}
+    {%- for row in found.rows -%}
+        {%- set present = row[1].split(',') -%}
+        {%- set missing = declared | reject('in', present) | list -%}
+        {%- set extra = present | reject('in', declared) | list -%}
+        {%- if missing or extra -%}
+            {{ exceptions.raise_compiler_error(
+                "lake table " ~ table_name ~ ", partition "
+                ~ (row[0] | replace('\\', '/')).split('/')[-2] ~ " (" ~ row[0] ~ "): "
+                ~ ("missing column(s) " ~ missing | join(', ') if missing else "")
+                ~ ("; " if missing and extra else "")
+                ~ ("unexpected column(s) " ~ extra | join(', ') if extra else "")
+                ~ ". Every partition must hold exactly the declared raw columns ("
+                ~ declared | join(', ') ~ "): fix or re-export the partition") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(relation) }}
+{% endmacro %}
+
+{#- The glob of a lake table's Parquet files. -#}
+{% macro lake_files(table_name) -%}
+    {{ return(env_var('LOYALTY_LAKE', 'lake') ~ '/' ~ table_name ~ '/*/*.parquet') }}
+{%- endmacro %}
+
+{% macro lake_file_count(table_name) -%}
+    {{ return(run_query("select count(*) from glob('" ~ loyalty.lake_files(table_name) ~ "')")
+        .columns[0].values()[0]) }}
+{%- endmacro %}
+
+{#- The raw columns of a table as its seed declares them (seeds/_raw__seeds.yml). -#}
+{% macro raw_columns(table_name) -%}
+    {%- set seed = graph.nodes.get('seed.loyalty.raw_' ~ table_name) -%}
+    {%- if seed is none or not seed.columns -%}
+        {{ exceptions.raise_compiler_error("no declared columns for raw table " ~ table_name) }}
+    {%- endif -%}
+    {{ return(seed.columns.keys() | list) }}
+{%- endmacro %}
+
+{#- An incremental run reads the lake's partitions from the threshold's day on. A partition
+    older than that which the model never loaded arrived after the lookback window: it would
+    never be read, and the reconciliation tests would fail without saying why. Fail now, and
+    say what to run. (Not while replaying the past with raw_as_of, which holds rows back.) -#}
+{% macro check_no_late_exports(table_name, threshold) %}
+    {%- if not execute or target.type != 'duckdb' or var('raw_layer', 'seeds') != 'lake'
+        or var('raw_as_of', none) or loyalty.lake_file_count(table_name) == 0 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set through = var('raw_extracted_through', none) -%}
+    {%- set late -%}
+        select cast(partition_day as {{ dbt.type_string() }}) from (
+            select distinct cast(regexp_extract(file, 'extract_date=([0-9-]+)', 1) as date)
+                as partition_day
+            from glob('{{ loyalty.lake_files(table_name) }}')
+        ) as partitions
+        where partition_day < cast({{ threshold }} as date)
+            {%- if through %} and partition_day <= cast('{{ through }}' as date){% endif %}
+            and partition_day not in (
+                select distinct cast(extracted_at as date) from {{ this }}
+                where extracted_at < {{ threshold }}
+            )
+        order by 1
+    {%- endset -%}
+    {%- set days = run_query(late).columns[0].values() | list -%}
+    {%- if days -%}
+        {{ exceptions.raise_compiler_error(
+            "lake table " ~ table_name ~ ": export(s) " ~ days | join(', ')
+            ~ " arrived after the lookback window (incremental_lookback_days = "
+            ~ var('incremental_lookback_days') ~ ") and would never be loaded. Run "
+            ~ "`dbt build --full-refresh -s " ~ this.identifier ~ "+ --vars '{raw_layer: lake}'`"
+            ~ " to load them, or rerun with a longer --vars incremental_lookback_days") }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
