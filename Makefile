@@ -13,11 +13,14 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export LOYALTY_DUCKDB_PATH ?= .warehouse/loyalty.duckdb
 DBT := $(BIN)/dbt
 
-.PHONY: install run test lint unit integration seeds docs docs-serve clean warehouse-dir browser bench \
+.PHONY: install run test lint unit integration seeds seeds-check docs docs-serve clean warehouse-dir browser bench \
 	install-bigquery-emulator test-bigquery
 
+# The warehouse holds the raw extracts' clear PII: the project's own folder for it is
+# owner-only (a folder given as an absolute path, /tmp say, is left as it is).
 warehouse-dir:
 	@mkdir -p $(dir $(LOYALTY_DUCKDB_PATH))
+	@case "$(dir $(LOYALTY_DUCKDB_PATH))" in /*) ;; *) chmod 700 $(dir $(LOYALTY_DUCKDB_PATH)) ;; esac
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -44,7 +47,7 @@ ML := $(BIN)/ml
 MODELS := churn points_next_90d
 
 ## run: dbt build -> train both models -> score -> build the scored marts -> docs -> summary
-run: $(STAMP) warehouse-dir
+run: $(STAMP) warehouse-dir seeds-check
 	$(DBT) build
 	@for m in $(MODELS); do $(ML) train $$m || exit $$?; done
 	@for m in $(MODELS); do $(ML) score $$m || exit $$?; done
@@ -58,9 +61,14 @@ run: $(STAMP) warehouse-dir
 ## keeps about one core busy (the emulator answers one request at a time), so on two cores
 ## they take 8:51 together against 13:13 one after the other (2026-11-28). Each one's output
 ## is printed whole when it finishes (--output-sync).
-test: $(STAMP) browser lint unit
+test: $(STAMP) browser lint seeds-check unit
 	@echo "integration and emulator tests side by side; each prints when it finishes"
 	@$(MAKE) --no-print-directory -j2 --output-sync=target integration test-bigquery
+
+# Every seed CSV is UTF-8 with the header's number of fields, named by file and line if not
+# (dbt itself stops every command with a traceback on a byte that is not UTF-8).
+seeds-check: $(STAMP)
+	$(BIN)/python -m loyalty_dbt.check_seeds seeds
 
 # Headless Chromium for the docs-site test (Debian packages; skipped when already there).
 browser:
@@ -78,7 +86,7 @@ unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not bigquery" -q
 
 integration: $(STAMP) browser
-	$(BIN)/pytest -m integration -q
+	$(BIN)/pytest -m integration -q --durations=12
 
 ## test-bigquery: seeds, build (twice: merges), docs, ML train and score on the emulator,
 ## and its marts compared with DuckDB's (scripts/with_bigquery_emulator.sh starts and stops it)

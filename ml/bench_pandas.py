@@ -20,6 +20,9 @@ import numpy as np
 import pandas as pd
 
 STATUSES = {"approved", "reversed"}
+# staging's plausibility vars (dbt_project.yml): program_launch_date, max_purchase_amount_brl
+LAUNCH = pd.Timestamp("2024-01-01")
+MAX_PURCHASE_AMOUNT_BRL = 50_000
 
 
 def _latest_valid(df: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -87,7 +90,11 @@ def member_monthly(lake: Path) -> tuple[pd.DataFrame, int]:
         & ~df["malformed"]
         & df[["purchased_at", "updated_at", "extracted_at"]].notna().all(axis=1)
         & (df["purchased_at"] <= df["extracted_at"])
+        & (df["updated_at"] <= df["extracted_at"])
+        & (df["purchased_at"] >= LAUNCH)
+        & (df["updated_at"] >= LAUNCH)
         & df["amount_brl"].notna()
+        & (df["amount_brl"] <= MAX_PURCHASE_AMOUNT_BRL)
         & df["points_earned"].notna()
         & (df["amount_brl"] >= 0)
         & (df["points_earned"] >= 0)

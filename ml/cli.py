@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -88,6 +89,9 @@ def main(
 ) -> None:
     """Loyalty data platform command line."""
     global _settings
+    # the registry, reports and scratch loads are the owner's: model files carry training
+    # data fingerprints, reports carry member-level plots (loyalty_dbt/owner_only.py for dbt)
+    os.umask(0o077)
     overrides = {
         "duckdb_path": warehouse,
         "registry_dir": registry,

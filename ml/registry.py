@@ -145,7 +145,10 @@ def save_version(
         (path / METADATA_FILE).write_text(_to_json(full))
         (path / METRICS_FILE).write_text(_to_json(metadata.get("metrics") or {}))
         (path / SPEC_FILE).write_text(_to_json(metadata.get("spec") or {}))
+        for written in path.iterdir():  # owner-only, whatever the caller's umask
+            written.chmod(0o600)
         (path / COMPLETE_MARKER).write_text(full["model_sha256"] + "\n")
+        (path / COMPLETE_MARKER).chmod(0o600)
     except BaseException:
         # A half-written version would never be read, but it would confuse whoever looks.
         shutil.rmtree(path, ignore_errors=True)
@@ -292,12 +295,12 @@ def git_commit(project_dir: Path) -> str | None:
 def _create_version_dir(model_dir: Path) -> Path:
     """Take the next free number; ``exist_ok=False`` makes two concurrent runs pick different
     numbers instead of writing into the same folder."""
-    model_dir.mkdir(parents=True, exist_ok=True)
+    model_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     number = max((_version_number(p) for p in model_dir.iterdir()), default=0) + 1
     for _ in range(_MAX_RACE_RETRIES):
         path = model_dir / f"v{number:04d}"
         try:
-            path.mkdir(exist_ok=False)
+            path.mkdir(mode=0o700, exist_ok=False)
         except FileExistsError:
             number += 1
             continue

@@ -42,7 +42,7 @@ from ml.datagen.schema import TABLES
 
 __all__ = ["GeneratorConfig", "append_days", "generate"]
 
-GENERATOR_VERSION = "5"
+GENERATOR_VERSION = "6"
 HOLIDAY_SEED = "reference/ref_br_national_holidays.csv"
 CHUNK_MEMBERS = 10_000
 MAX_SEED_MEMBERS = 50_000  # CSV seeds go through dbt's agate loader: larger runs use the lake

@@ -5,6 +5,7 @@ the docs catalog is complete, ML trains and scores, and the tables equal DuckDB'
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import duckdb
@@ -112,6 +113,14 @@ def _holds_decimals(values: pd.Series) -> bool:
     return values.dtype == object and len(present) > 0 and isinstance(present.iloc[0], Decimal)
 
 
+TIMESTAMP_TEXT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _holds_datetimes(values: pd.Series) -> bool:
+    present = values.dropna()
+    return values.dtype == object and len(present) > 0 and isinstance(present.iloc[0], datetime)
+
+
 def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
     """Each engine's types to one comparable form: timestamps as naive UTC text, decimals and
     floats rounded to 6 places (sums may differ in the last bits), nulls alike; rows sorted."""
@@ -121,7 +130,13 @@ def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             values = values.dt.tz_convert(None)
         if pd.api.types.is_datetime64_any_dtype(values):
-            values = values.astype("datetime64[us]").astype(str)
+            values = values.astype("datetime64[us]").dt.strftime(TIMESTAMP_TEXT)
+        elif _holds_datetimes(values):
+            # beyond pandas' nanosecond range (a quarantined version stamped 9999-12-31), the
+            # BigQuery client hands Python datetimes in UTC
+            values = values.map(
+                lambda v: v.astimezone(UTC).strftime(TIMESTAMP_TEXT) if pd.notna(v) else v
+            )
         elif pd.api.types.is_float_dtype(values) or _holds_decimals(values):
             values = values.astype(float).round(6)
         out[column] = values.astype(object).where(values.notna(), "<null>").astype(str)

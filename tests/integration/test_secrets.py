@@ -44,3 +44,17 @@ def test_the_warehouse_stores_no_secret(con, warehouse):
     assert len(views) > 5
     assert [sql for sql in views if PII_SALT in sql] == []
     assert PII_SALT.encode() not in warehouse.path.read_bytes()
+
+
+def _private(path: Path) -> bool:
+    return path.stat().st_mode & 0o077 == 0
+
+
+def test_files_holding_raw_pii_are_owner_only(warehouse, trained):
+    """The warehouse holds clear CPFs and names; target/ and the logs hold SQL over them; the
+    registry holds models and data fingerprints."""
+    assert _private(warehouse.path)
+    assert _private(warehouse.target) and _private(warehouse.target / "logs")
+    version = trained["churn"].path
+    assert _private(version) and _private(version.parent)
+    assert all(_private(f) for f in version.iterdir())
