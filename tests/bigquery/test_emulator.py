@@ -113,12 +113,25 @@ def _holds_decimals(values: pd.Series) -> bool:
     return values.dtype == object and len(present) > 0 and isinstance(present.iloc[0], Decimal)
 
 
-TIMESTAMP_TEXT = "%Y-%m-%d %H:%M:%S.%f"
-
-
 def _holds_datetimes(values: pd.Series) -> bool:
     present = values.dropna()
     return values.dtype == object and len(present) > 0 and isinstance(present.iloc[0], datetime)
+
+
+def _datetimes_as_text(values: pd.Series) -> pd.Series:
+    """Naive UTC text, in the column's finest needed unit (pandas' own rule), for numpy and
+    Python datetimes alike: past pandas' nanosecond range (a quarantined version stamped
+    9999-12-31) the BigQuery client hands Python datetimes."""
+    py = [None if pd.isna(v) else pd.Timestamp(v).to_pydatetime() for v in values]
+    py = [v.astimezone(UTC).replace(tzinfo=None) if v and v.tzinfo else v for v in py]
+    present = [v for v in py if v is not None]
+    if all(v.hour == v.minute == v.second == v.microsecond == 0 for v in present):
+        unit = "%Y-%m-%d"
+    elif all(v.microsecond == 0 for v in present):
+        unit = "%Y-%m-%d %H:%M:%S"
+    else:
+        unit = "%Y-%m-%d %H:%M:%S.%f"
+    return pd.Series([v.strftime(unit) if v else None for v in py], index=values.index)
 
 
 def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
@@ -127,16 +140,8 @@ def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for column in frame.columns:
         values = frame[column]
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            values = values.dt.tz_convert(None)
-        if pd.api.types.is_datetime64_any_dtype(values):
-            values = values.astype("datetime64[us]").dt.strftime(TIMESTAMP_TEXT)
-        elif _holds_datetimes(values):
-            # beyond pandas' nanosecond range (a quarantined version stamped 9999-12-31), the
-            # BigQuery client hands Python datetimes in UTC
-            values = values.map(
-                lambda v: v.astimezone(UTC).strftime(TIMESTAMP_TEXT) if pd.notna(v) else v
-            )
+        if pd.api.types.is_datetime64_any_dtype(values) or _holds_datetimes(values):
+            values = _datetimes_as_text(values)
         elif pd.api.types.is_float_dtype(values) or _holds_decimals(values):
             values = values.astype(float).round(6)
         out[column] = values.astype(object).where(values.notna(), "<null>").astype(str)

@@ -62,6 +62,44 @@ def run_dbt(args: list[str], env: dict[str, str]) -> None:
         pytest.fail(f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{tail}", False)
 
 
+class InProcessDbt:
+    """dbt called in the test's own process on one parsed manifest: about a second a call
+    instead of five (a process start, imports and a parse), for tests that call dbt many times
+    in a row. The environment is the test's (monkeypatch), as a subprocess would get it."""
+
+    def __init__(self, env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
+        from dbt.cli.main import dbtRunner
+
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.chdir(ROOT)
+        parsed = dbtRunner().invoke(["parse", "--quiet"])
+        assert parsed.success, parsed.exception
+        self._runner = dbtRunner(manifest=parsed.result)
+
+    def __call__(self, args: list[str]) -> None:
+        result = self._runner.invoke([*args, "--quiet"])
+        self._release_the_file()
+        if not result.success:
+            failed = [
+                f"{r.node.name}: {r.message}"
+                for r in (result.result or [])
+                if str(r.status) in ("error", "fail")
+            ]
+            pytest.fail(f"dbt {' '.join(args)} failed: {failed or result.exception}", False)
+
+    @staticmethod
+    def _release_the_file() -> None:
+        """dbt-duckdb keeps its DuckDB connection for the process's next invocation; a
+        process holds one configuration per file, so the test could not open it to compare."""
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+
+        with manager._LOCK:
+            if manager._ENV is not None:
+                manager._ENV.close()
+                manager._ENV = None
+
+
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory) -> Iterator[Warehouse]:
     tmp = tmp_path_factory.mktemp("warehouse")

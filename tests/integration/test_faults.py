@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from tests.conftest import ROOT
-from tests.integration.conftest import DBT, dbt_env, run_dbt
+from tests.integration.conftest import DBT, InProcessDbt, dbt_env
 from tests.integration.test_recovery import _differences
 
 pytestmark = pytest.mark.integration
@@ -50,14 +50,17 @@ def _kill_inside(args: list[str], env: dict, model: str, delay: float = 0.15) ->
     return printed
 
 
-def test_dbt_killed_at_three_points_then_rerun_equals_a_clean_build(warehouse, tmp_path):
+def test_dbt_killed_at_three_points_then_rerun_equals_a_clean_build(
+    warehouse, tmp_path, monkeypatch
+):
     db = tmp_path / "killed.duckdb"
     shutil.copy(warehouse.clean, db)
     env = dbt_env(db, tmp_path / "target")
     # three exports behind, so the killed builds have new rows to load at every point
     last = datetime.fromisoformat(json.loads(MANIFEST.read_text())["extract_at"])
     behind = json.dumps({"raw_extracted_through": str(last - timedelta(days=3))})
-    run_dbt(["run", "--full-refresh", "--vars", behind], env)
+    dbt = InProcessDbt(env, monkeypatch)  # the runs that are not killed
+    dbt(["run", "--full-refresh", "--vars", behind])
     landed = {}
     for model in ("base_loyalty__transactions", "fct_points_ledger", "stg_loyalty__quarantine"):
         printed = _kill_inside(["build"], env, model)
@@ -65,8 +68,8 @@ def test_dbt_killed_at_three_points_then_rerun_equals_a_clean_build(warehouse, t
         landed[model] = "after it finished" if finished else "while it ran"
     # with seeds this small a model can finish within the delay; most land inside
     assert list(landed.values()).count("while it ran") >= 2, landed
-    run_dbt(["run"], env)  # the rerun; the recovery test runs the data tests after its own
-    assert _differences(warehouse.clean, db) == {}
+    dbt(["run"])  # the rerun; the recovery test runs the data tests after its own
+    assert _differences(warehouse.clean, db, monkeypatch) == {}
 
 
 def _scores(db: Path) -> tuple[int, int, int]:
