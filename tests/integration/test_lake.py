@@ -74,6 +74,7 @@ def test_a_young_lake_builds_and_a_bad_partition_is_named(tmp_path):
     assert not list((lake / "point_expirations").glob("*/*.parquet"))
     lake_vars = ["--vars", "{raw_layer: lake}"]
     env = {**dbt_env(tmp_path / "young.duckdb", tmp_path / "target"), "LOYALTY_LAKE": str(lake)}
+    run_dbt(["seed", "-s", "ref_br_national_holidays"], env)  # the raw tables are the lake
     run_dbt(["run", *lake_vars], env)
     with duckdb.connect(str(tmp_path / "young.duckdb"), read_only=True) as con:
         expirations = "select count(*) from main_staging.stg_loyalty__point_expirations"
