@@ -59,7 +59,8 @@ run: $(STAMP) warehouse-dir seeds-check
 ## test: lint, fast unit tests, then one real dbt build shared by the integration tests side
 ## by side with the same project and ML CLI on the local BigQuery emulator. Each of the two
 ## keeps about one core busy (the emulator answers one request at a time), so on two cores
-## they take 8:51 together against 13:13 one after the other (2026-11-28). Each one's output
+## they take 13:19 together (integration 13:19, emulator 10:41; 2026-12-02, since the
+## recovery and fault-injection tests), 16:24 for `make test` on a clean clone. Each one's output
 ## is printed whole when it finishes (--output-sync).
 test: $(STAMP) browser lint seeds-check unit
 	@echo "integration and emulator tests side by side; each prints when it finishes"

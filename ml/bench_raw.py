@@ -13,12 +13,14 @@ can reach on the machine, whatever is done to the models' logic.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 import duckdb
 
+from loyalty_dbt.pii_key import ENV_VAR, resolve_salt, set_session_key
 from ml.bench_process import memory_limit
 
 SKIPPED = {"mart_member_churn_risk"}  # reads the ML scores table, which no bench warehouse has
@@ -69,6 +71,8 @@ def run_models(manifest: dict, source_db: Path, db: Path, threads: int) -> float
         relation = f'"{node["schema"]}"."{node["alias"]}"'
         sql = node["compiled_code"].replace(f'"{node["database"]}".', "")
         with duckdb.connect(str(db), config=config) as con:
+            # the compiled SQL reads the PII salt from the session, as under dbt's plugin
+            set_session_key(con, resolve_salt(os.environ.get(ENV_VAR), allow_dev_salt=True))
             start = time.perf_counter()
             con.execute(f"create or replace {kind} {relation} as {sql}")
             seconds += time.perf_counter() - start
