@@ -7,9 +7,10 @@
 
 {#- Raw rows of exports after the last load, minus the lookback (a full refresh reads all). -#}
 {% macro cdc_new_exports(table_name=none) %}
+    {%- if table_name and not is_incremental() %}{{ loyalty.check_lake(table_name) }}{% endif %}
     {%- if is_incremental() %}
         {%- set threshold = incremental_threshold() %}
-        {%- if table_name %}{{ loyalty.check_no_late_exports(table_name, threshold) }}{% endif %}
+        {%- if table_name %}{{ loyalty.check_lake(table_name, threshold) }}{% endif %}
         where {{ safe_cast_timestamp('extracted_at') }} > {{ threshold }}
         {{ raw_partitions_since(threshold) }}
     {%- endif %}

@@ -2,28 +2,61 @@
     a model reads it, so a lake problem is one message naming the table, partition and column
     instead of NULLs, a missing table or rows never loaded.
     - A table with no files yet (a young program has no point expirations) is an empty relation
-      with the declared columns, not an error.
+      with the declared columns, not an error (lake_relation).
     - A partition whose columns differ from the declared ones (the raw seed's columns, one
       layout for both layers) fails the run: union_by_name would fill a missing column with
-      NULL silently.
+      NULL silently (check_lake_partitions).
+    - An export older than the lookback window fails the run (check_no_late_exports).
     On BigQuery the lake is external tables with their own schema: the source is used as is. -#}
 {% macro lake_relation(table_name) %}
     {%- set relation = source('lake', table_name) -%}
-    {%- if not execute or target.type != 'duckdb' -%}{{ return(relation) }}{%- endif -%}
-    {%- set files = loyalty.lake_files(table_name) -%}
-    {%- set declared = loyalty.raw_columns(table_name) -%}
-    {%- set found = run_query(
-        "select file_name, string_agg(name, ',' order by name) from parquet_schema('"
-        ~ files ~ "') where num_children is null group by file_name order by file_name"
-    ) if loyalty.lake_file_count(table_name) > 0 else none -%}
-    {%- if found is none -%}
-        {%- set columns = [] -%}
-        {%- for column in declared -%}
-            {%- do columns.append('cast(null as ' ~ dbt.type_string() ~ ') as ' ~ column) -%}
-        {%- endfor -%}
-        {{ return('(select ' ~ columns | join(', ') ~ ', cast(null as date) as extract_date'
-            ~ ' where 1 = 0) as lake_' ~ table_name ~ '_has_no_files_yet') }}
+    {%- if not execute or target.type != 'duckdb' or loyalty.lake_file_count(table_name) > 0 -%}
+        {{ return(relation) }}
     {%- endif -%}
+    {%- set columns = [] -%}
+    {%- for column in loyalty.raw_columns(table_name) -%}
+        {%- do columns.append('cast(null as ' ~ dbt.type_string() ~ ') as ' ~ column) -%}
+    {%- endfor -%}
+    {{ return('(select ' ~ columns | join(', ') ~ ', cast(null as date) as extract_date'
+        ~ ' where 1 = 0) as lake_' ~ table_name ~ '_has_no_files_yet') }}
+{% endmacro %}
+
+{#- A base model's checks of the lake before it reads it: the columns of the partitions the
+    run reads (all of them on a full refresh, those from the threshold's day on otherwise:
+    each file's footer costs a read), and on an incremental run the exports that landed too
+    late to be read. Renders nothing. -#}
+{% macro check_lake(table_name, threshold=none) %}
+    {%- if not execute or target.type != 'duckdb' or var('raw_layer', 'seeds') != 'lake'
+        or loyalty.lake_file_count(table_name) == 0 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- do loyalty.check_lake_partitions(table_name, threshold) -%}
+    {%- if threshold is not none -%}
+        {%- do loyalty.check_no_late_exports(table_name, threshold) -%}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+{#- Every partition (from the threshold's day on, if given) holds exactly the declared raw
+    columns, or the run fails naming the table, partition and column. -#}
+{% macro check_lake_partitions(table_name, threshold=none) %}
+    {%- set listed -%}
+        select file from glob('{{ loyalty.lake_files(table_name) }}')
+        {%- if threshold is not none %}
+        where cast(regexp_extract(file, 'extract_date=([0-9-]+)', 1) as date)
+            >= cast({{ threshold }} as date)
+        {%- endif %}
+        order by file
+    {%- endset -%}
+    {%- set files = run_query(listed).columns[0].values() | list -%}
+    {%- if not files -%}{{ return('') }}{%- endif -%}
+    {%- set quoted = [] -%}
+    {%- for file in files -%}{%- do quoted.append("'" ~ file | replace("'", "''") ~ "'") -%}{%- endfor -%}
+    {%- set found = run_query(
+        "select file_name, string_agg(name, ',' order by name) from parquet_schema(["
+        ~ quoted | join(', ') ~ "]) where num_children is null group by file_name order by file_name"
+    ) -%}
+    {%- set declared = loyalty.raw_columns(table_name) -%}
     {%- for row in found.rows -%}
         {%- set present = row[1].split(',') -%}
         {%- set missing = declared | reject('in', present) | list -%}
@@ -39,7 +72,7 @@
                 ~ declared | join(', ') ~ "): fix or re-export the partition") }}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(relation) }}
+    {{ return('') }}
 {% endmacro %}
 
 {#- The glob of a lake table's Parquet files. -#}
@@ -66,10 +99,7 @@
     never be read, and the reconciliation tests would fail without saying why. Fail now, and
     say what to run. (Not while replaying the past with raw_as_of, which holds rows back.) -#}
 {% macro check_no_late_exports(table_name, threshold) %}
-    {%- if not execute or target.type != 'duckdb' or var('raw_layer', 'seeds') != 'lake'
-        or var('raw_as_of', none) or loyalty.lake_file_count(table_name) == 0 -%}
-        {{ return('') }}
-    {%- endif -%}
+    {%- if var('raw_as_of', none) -%}{{ return('') }}{%- endif -%}
     {%- set through = var('raw_extracted_through', none) -%}
     {%- set late -%}
         select cast(partition_day as {{ dbt.type_string() }}) from (
