@@ -239,8 +239,6 @@ def load_csv(
 def pii_key_install() -> None:
     """Put LOYALTY_PII_SALT where the warehouse reads it: BigQuery's key table (DuckDB's
     plugin reads the variable itself at every connection, so there is nothing to install)."""
-    import os
-
     from loyalty_dbt.pii_key import ENV_VAR, PiiKeyError, resolve_salt
     from ml.errors import SpecError
     from ml.warehouse import open_warehouse
