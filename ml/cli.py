@@ -297,7 +297,7 @@ def models_list() -> None:
         table.add_column(col, justify="left" if col in ("model", "best baseline") else "right")
     broken = []
     for name in names:
-        versions = list_versions(_settings.registry_dir, name)
+        versions = list_versions(_settings.registry_dir, name, check_files=True)
         broken += [v for v in versions if v.problem]
         latest = versions[-1]
         try:

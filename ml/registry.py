@@ -24,7 +24,7 @@ import platform
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -168,16 +168,19 @@ def list_models(registry_dir: Path) -> list[str]:
     )
 
 
-def list_versions(registry_dir: Path, model_name: str) -> list[ModelVersion]:
-    """Complete versions of one model, oldest first, each checked (metadata, model file
-    confinement and checksum): a broken one carries its `problem` instead of raising."""
+def list_versions(
+    registry_dir: Path, model_name: str, check_files: bool = False
+) -> list[ModelVersion]:
+    """Complete versions of one model, oldest first, each checked (metadata and model file
+    confinement; with `check_files`, the file's existence and checksum too, which reads every
+    version's file): a broken one carries its `problem` instead of raising."""
     if not _NAME_RE.match(model_name):
         return []
     model_dir = Path(registry_dir) / model_name
-    return [_read_version(model_name, p) for p in _complete_version_dirs(model_dir)]
+    return [_read_version(model_name, p, check_files) for p in _complete_version_dirs(model_dir)]
 
 
-def version_problem(version: ModelVersion) -> str | None:
+def version_problem(version: ModelVersion, check_file: bool = True) -> str | None:
     """What makes a version unusable, checked without building the model."""
     missing = [key for key in _REQUIRED_METADATA if key not in version.metadata]
     if missing:
@@ -188,6 +191,8 @@ def version_problem(version: ModelVersion) -> str | None:
         path = version.model_path
     except ArtifactError as err:
         return str(err)
+    if not check_file:
+        return None
     if not path.is_file():
         return f"model file {path} is missing"
     if _sha256(path) != version.metadata["model_sha256"]:
@@ -206,11 +211,11 @@ def get_version(registry_dir: Path, model_name: str, version: str | None = None)
         raise ArtifactError(f"no model {model_name!r} in registry {registry_dir} (models: {known})")
     if version is None or version == "latest":
         # the newest, even when broken: falling back to an older one would be silent
-        return versions[-1].usable()
+        return _with_file_checked(versions[-1]).usable()
     wanted = _normalise_version(version)
     for v in versions:
         if v.version == wanted:
-            return v.usable()
+            return _with_file_checked(v).usable()
     raise ArtifactError(
         f"model {model_name!r} has no version {version!r} "
         f"(versions: {', '.join(v.version for v in versions)})"
@@ -319,7 +324,14 @@ def _complete_version_dirs(model_dir: Path) -> list[Path]:
     return sorted(dirs, key=_version_number)
 
 
-def _read_version(model_name: str, path: Path) -> ModelVersion:
+def _with_file_checked(version: ModelVersion) -> ModelVersion:
+    """The chosen version with its file checked too (only its own file is read)."""
+    if version.problem:
+        return version
+    return replace(version, problem=version_problem(version, check_file=True))
+
+
+def _read_version(model_name: str, path: Path, check_file: bool) -> ModelVersion:
     try:
         metadata = json.loads((path / METADATA_FILE).read_text())
     except (OSError, ValueError) as err:
@@ -327,7 +339,7 @@ def _read_version(model_name: str, path: Path) -> ModelVersion:
     if not isinstance(metadata, dict):
         return ModelVersion(model_name, path.name, path, {}, f"{METADATA_FILE} is not an object")
     version = ModelVersion(model_name, path.name, path, metadata)
-    return ModelVersion(model_name, path.name, path, metadata, version_problem(version))
+    return replace(version, problem=version_problem(version, check_file))
 
 
 def _version_number(path: Path) -> int:

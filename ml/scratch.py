@@ -9,10 +9,10 @@ only when asked (`--replace`). An empty or header-only file is a data error, not
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
+from ml.dbt_artifacts import DbtManifest
 from ml.errors import DataError, SpecError
 from ml.warehouse import Relation
 
@@ -42,7 +42,7 @@ def dbt_relations(manifest_path: Path) -> set[tuple[str, str]]:
     """(schema, name), lower-cased, of every relation dbt builds or reads as a source."""
     if not manifest_path.exists():
         return set()
-    manifest = json.loads(manifest_path.read_text())
+    manifest = DbtManifest(manifest_path).data
     found = {
         (node["schema"].lower(), (node.get("alias") or node["name"]).lower())
         for node in manifest.get("nodes", {}).values()

@@ -6,7 +6,7 @@
     - A partition whose columns differ from the declared ones (the raw seed's columns, one
       layout for both layers) fails the run: union_by_name would fill a missing column with
       NULL silently (check_lake_partitions).
-    - An export older than the lookback window fails the run (check_no_late_exports).
+    - An export older than the lookback window fails the run (arrived_too_late).
     On BigQuery the lake is external tables with their own schema: the source is used as is. -#}
 {% macro lake_relation(table_name) %}
     {%- set relation = source('lake', table_name) -%}
@@ -21,34 +21,47 @@
         ~ ' where 1 = 0) as lake_' ~ table_name ~ '_has_no_files_yet') }}
 {% endmacro %}
 
-{#- A base model's checks of the lake before it reads it: the columns of the partitions the
-    run reads (all of them on a full refresh, those from the threshold's day on otherwise:
-    each file's footer costs a read), and on an incremental run the exports that landed too
-    late to be read. Renders nothing. -#}
+{#- A base model's checks of the lake before it reads it, from one listing of its files: the
+    columns of the partitions the run reads (all of them on a full refresh, those from the
+    threshold's day on otherwise: each file's footer costs a read), and on an incremental run
+    the exports that landed too late to be read. Renders nothing. -#}
 {% macro check_lake(table_name, threshold=none) %}
-    {%- if not execute or target.type != 'duckdb' or var('raw_layer', 'seeds') != 'lake'
-        or loyalty.lake_file_count(table_name) == 0 -%}
+    {%- if not execute or target.type != 'duckdb' or var('raw_layer', 'seeds') != 'lake' -%}
         {{ return('') }}
     {%- endif -%}
-    {%- do loyalty.check_lake_partitions(table_name, threshold) -%}
-    {%- if threshold is not none -%}
-        {%- do loyalty.check_no_late_exports(table_name, threshold) -%}
+    {%- set day = "cast(regexp_extract(file, 'extract_date=([0-9-]+)', 1) as date)" -%}
+    {%- set listed -%}
+        select
+            file,
+            cast({{ day }} as {{ dbt.type_string() }}) as partition_day,
+            {%- if threshold is none %}
+            true as read_by_this_run,
+            false as arrived_too_late
+            {%- else %}
+            {{ day }} >= cast({{ threshold }} as date) as read_by_this_run,
+            {{ loyalty.arrived_too_late(day, threshold) }} as arrived_too_late
+            {%- endif %}
+        from glob('{{ loyalty.lake_files(table_name) }}')
+        order by file
+    {%- endset -%}
+    {%- set files = run_query(listed).rows -%}
+    {%- do loyalty.check_lake_partitions(table_name,
+        files | selectattr(2) | map(attribute=0) | list) -%}
+    {%- set late = files | selectattr(3) | map(attribute=1) | unique | sort | list -%}
+    {%- if late -%}
+        {{ exceptions.raise_compiler_error(
+            "lake table " ~ table_name ~ ": export(s) " ~ late | join(', ')
+            ~ " arrived after the lookback window (incremental_lookback_days = "
+            ~ var('incremental_lookback_days') ~ ") and would never be loaded. Run "
+            ~ "`dbt build --full-refresh -s " ~ this.identifier ~ "+ --vars '{raw_layer: lake}'`"
+            ~ " to load them, or rerun with a longer --vars incremental_lookback_days") }}
     {%- endif -%}
     {{ return('') }}
 {% endmacro %}
 
-{#- Every partition (from the threshold's day on, if given) holds exactly the declared raw
-    columns, or the run fails naming the table, partition and column. -#}
-{% macro check_lake_partitions(table_name, threshold=none) %}
-    {%- set listed -%}
-        select file from glob('{{ loyalty.lake_files(table_name) }}')
-        {%- if threshold is not none %}
-        where cast(regexp_extract(file, 'extract_date=([0-9-]+)', 1) as date)
-            >= cast({{ threshold }} as date)
-        {%- endif %}
-        order by file
-    {%- endset -%}
-    {%- set files = run_query(listed).columns[0].values() | list -%}
+{#- Each listed partition file holds exactly the declared raw columns, or the run fails naming
+    the table, partition and column. -#}
+{% macro check_lake_partitions(table_name, files) %}
     {%- if not files -%}{{ return('') }}{%- endif -%}
     {%- set quoted = [] -%}
     {%- for file in files -%}{%- do quoted.append("'" ~ file | replace("'", "''") ~ "'") -%}{%- endfor -%}
@@ -96,33 +109,21 @@
 
 {#- An incremental run reads the lake's partitions from the threshold's day on. A partition
     older than that which the model never loaded arrived after the lookback window: it would
-    never be read, and the reconciliation tests would fail without saying why. Fail now, and
-    say what to run. (Not while replaying the past with raw_as_of, which holds rows back.) -#}
-{% macro check_no_late_exports(table_name, threshold) %}
-    {%- if var('raw_as_of', none) -%}{{ return('') }}{%- endif -%}
+    never be read, and the reconciliation tests would fail without saying why. True for such a
+    partition day (never while replaying the past with raw_as_of, which holds rows back, nor
+    for days after raw_extracted_through, which a replay has not reached). -#}
+{% macro arrived_too_late(day, threshold) -%}
     {%- set through = var('raw_extracted_through', none) -%}
-    {%- set late -%}
-        select cast(partition_day as {{ dbt.type_string() }}) from (
-            select distinct cast(regexp_extract(file, 'extract_date=([0-9-]+)', 1) as date)
-                as partition_day
-            from glob('{{ loyalty.lake_files(table_name) }}')
-        ) as partitions
-        where partition_day < cast({{ threshold }} as date)
-            {%- if through %} and partition_day <= cast('{{ through }}' as date){% endif %}
-            and partition_day not in (
+    {%- if var('raw_as_of', none) -%}
+        false
+    {%- else -%}
+        (
+            {{ day }} < cast({{ threshold }} as date)
+            {%- if through %} and {{ day }} <= cast('{{ through }}' as date){% endif %}
+            and {{ day }} not in (
                 select distinct cast(extracted_at as date) from {{ this }}
                 where extracted_at < {{ threshold }}
             )
-        order by 1
-    {%- endset -%}
-    {%- set days = run_query(late).columns[0].values() | list -%}
-    {%- if days -%}
-        {{ exceptions.raise_compiler_error(
-            "lake table " ~ table_name ~ ": export(s) " ~ days | join(', ')
-            ~ " arrived after the lookback window (incremental_lookback_days = "
-            ~ var('incremental_lookback_days') ~ ") and would never be loaded. Run "
-            ~ "`dbt build --full-refresh -s " ~ this.identifier ~ "+ --vars '{raw_layer: lake}'`"
-            ~ " to load them, or rerun with a longer --vars incremental_lookback_days") }}
+        )
     {%- endif -%}
-    {{ return('') }}
-{% endmacro %}
+{%- endmacro %}

@@ -4,7 +4,6 @@ the docs catalog is complete, ML trains and scores, and the tables equal DuckDB'
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -15,8 +14,7 @@ from typer.testing import CliRunner
 
 from ml.cli import app
 from tests.bigquery.conftest import emulator_env
-from tests.conftest import ROOT
-from tests.integration.conftest import DBT, run_dbt
+from tests.integration.conftest import dbt, run_dbt
 
 pytestmark = pytest.mark.bigquery
 
@@ -232,7 +230,7 @@ def test_a_build_without_a_pii_key_refuses(emulator, tmp_path):
     """The emulator is not the local dev target: with no key table, nothing is hashed."""
     env = emulator_env(tmp_path / "nokey")
     args = ["run", "-s", "dim_date", "--vars", '{"pii_key_schema": "no_key_here"}']
-    proc = subprocess.run([DBT, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = dbt(args, env)
     assert proc.returncode != 0
     assert "no usable PII key" in proc.stdout
     assert "pii-key install" in proc.stdout

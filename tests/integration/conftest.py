@@ -55,8 +55,13 @@ def dbt_env(database: Path, target: Path) -> dict[str, str]:
     }
 
 
+def dbt(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """dbt in a process of its own, its output kept (for tests that expect it to fail)."""
+    return subprocess.run([DBT, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
 def run_dbt(args: list[str], env: dict[str, str]) -> None:
-    proc = subprocess.run([DBT, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = dbt(args, env)
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-60:])
         pytest.fail(f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{tail}", False)

@@ -4,7 +4,6 @@ the same staging models (var raw_layer=lake) give exactly the marts the CSV seed
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
@@ -13,8 +12,7 @@ import pytest
 from ml import bench_pandas
 from ml.bench_scale import differing_rows
 from ml.datagen import GeneratorConfig, generate
-from tests.conftest import ROOT
-from tests.integration.conftest import DBT, dbt_env, run_dbt
+from tests.integration.conftest import dbt, dbt_env, run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -59,10 +57,6 @@ def test_lake_and_seeds_build_the_same_marts(warehouse, manifest, tmp_path):
         assert transactions == facts
 
 
-def _dbt(args: list[str], env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([DBT, *args], cwd=ROOT, env=env, capture_output=True, text=True)
-
-
 def test_a_young_lake_builds_and_a_bad_partition_is_named(tmp_path):
     """Four months in, no points have expired yet: the expirations table has no files and
     builds as an empty relation. A partition that lost a column, or an export that lands
@@ -87,7 +81,7 @@ def test_a_young_lake_builds_and_a_bad_partition_is_named(tmp_path):
     shutil.move(late, held)
     run_dbt(["run", "-s", "base_loyalty__transactions", "--full-refresh", *lake_vars], env)
     shutil.move(held, late)
-    result = _dbt(["run", "-s", "base_loyalty__transactions", *lake_vars], env)
+    result = dbt(["run", "-s", "base_loyalty__transactions", *lake_vars], env)
     assert result.returncode == 1
     assert f"{late.name.split('=')[1]} arrived after the lookback window" in result.stdout
     assert "dbt build --full-refresh -s base_loyalty__transactions+" in result.stdout
@@ -99,7 +93,7 @@ def test_a_young_lake_builds_and_a_bad_partition_is_named(tmp_path):
             f"to '{part}.tmp' (format parquet)"
         )
     Path(f"{part}.tmp").replace(part)
-    result = _dbt(["run", "-s", "base_loyalty__transactions", "--full-refresh", *lake_vars], env)
+    result = dbt(["run", "-s", "base_loyalty__transactions", "--full-refresh", *lake_vars], env)
     assert result.returncode == 1
     assert f"lake table transactions, partition {late.name}" in result.stdout
     assert "missing column(s) campaign_id" in result.stdout

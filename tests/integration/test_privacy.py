@@ -8,13 +8,11 @@ the OLTP hands out as 9-14 digit numbers."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import duckdb
 import pytest
 
-from tests.conftest import ROOT
-from tests.integration.conftest import DBT, dbt_env
+from tests.integration.conftest import dbt, dbt_env
 
 pytestmark = pytest.mark.integration
 
@@ -135,12 +133,9 @@ def test_pii_in_a_mart_fails_the_build(warehouse, tmp_path):
             con.execute(
                 "update main_marts.dim_store set city = ? where store_id = ?", [pii, store_id]
             )
-    proc = subprocess.run(
-        [DBT, "test", "-s", "dim_store,test_name:no_pii_shaped_values"],
-        cwd=ROOT,
-        env=dbt_env(db, tmp_path / "target"),
-        capture_output=True,
-        text=True,
+    proc = dbt(
+        ["test", "-s", "dim_store,test_name:no_pii_shaped_values"],
+        dbt_env(db, tmp_path / "target"),
     )
     assert proc.returncode == 1, proc.stdout[-2000:]
     assert "Got 3 results" in proc.stdout

@@ -343,7 +343,7 @@ def test_listing_verifies_the_checksum_and_required_fields(tmp_path, classifier)
     model_file = tampered.path / "model.skops"
     model_file.write_bytes(model_file.read_bytes() + b"\0")
     _edit_metadata(incomplete, metrics=None)
-    problems = [v.problem for v in list_versions(tmp_path / "reg", "churn")]
+    problems = [v.problem for v in list_versions(tmp_path / "reg", "churn", check_files=True)]
     assert "checksum mismatch" in problems[0]
     assert "metadata.json lacks metrics" in problems[1]
     with pytest.raises(ArtifactError, match=r"v0002 is broken: metadata\.json lacks metrics"):
