@@ -76,8 +76,8 @@ browser:
 	@scripts/install_chromium.sh
 
 lint: $(STAMP) warehouse-dir
-	$(BIN)/ruff check ml loyalty_dbt tests
-	$(BIN)/ruff format --check ml loyalty_dbt tests
+	$(BIN)/ruff check ml loyalty_dbt loyalty_datagen loyalty_bench tests
+	$(BIN)/ruff format --check ml loyalty_dbt loyalty_datagen loyalty_bench tests
 	@# against an empty warehouse, so every model lints as a full refresh whatever the dev
 	@# warehouse holds (the dbt templater renders is_incremental() from the real database)
 	rm -f $(dir $(LOYALTY_DUCKDB_PATH))lint.duckdb
@@ -96,7 +96,7 @@ test-bigquery: $(STAMP) $(BQ_STAMP) warehouse-dir
 
 ## seeds: regenerate the committed raw extracts (deterministic: same seed, same bytes)
 seeds: $(STAMP)
-	$(BIN)/python -m ml.datagen --out-seeds seeds --out-meta data/datagen
+	$(BIN)/python -m loyalty_datagen --out-seeds seeds --out-meta data/datagen
 
 ## docs: write the docs site (target/static_index.html is self-contained) and serve it
 docs: $(STAMP) warehouse-dir
@@ -112,8 +112,8 @@ docs-serve: docs
 BENCH_SIZES ?= 10000 100000 1000000
 BENCH_ARGS ?=
 bench: run
-	$(BIN)/python -m ml.bench_scale --sizes $(BENCH_SIZES) $(BENCH_ARGS)
-	$(BIN)/python -m ml.bench
+	$(BIN)/python -m loyalty_bench.scale --sizes $(BENCH_SIZES) $(BENCH_ARGS)
+	$(BIN)/python -m loyalty_bench.ml
 
 clean:
 	rm -rf target logs .warehouse dbt_packages

@@ -16,14 +16,32 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
 from ml import __version__
-from ml.cli_datagen import datagen
 from ml.config import Settings
 from ml.console import console, progress_bar
 from ml.errors import ArtifactError, MlError
 
+
+class _Commands(TyperGroup):
+    """`ml datagen` is the generator's own command (loyalty_datagen.cli, also `loyalty-datagen`),
+    imported only when it runs or a help page lists it: the generator loads numpy and pyarrow,
+    which the other commands' start-up does without."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return [*super().list_commands(ctx), "datagen"]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str):
+        if cmd_name == "datagen":
+            from loyalty_datagen.cli import app as datagen_app
+
+            return typer.main.get_command(datagen_app)
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Loyalty data platform: generate raw data, train, evaluate and score models.",
     no_args_is_help=True,
     add_completion=False,
@@ -364,6 +382,3 @@ def _show(mv, as_json: bool) -> None:
             r["candidate"], str(r["best_params"]), f"{r['cv_score']:.4f}", f"{r['cv_std']:.4f}"
         )
     console.print(cv)
-
-
-app.command()(datagen)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ml import bench_raw
+from loyalty_bench.raw import run_models
 from tests.integration.conftest import PII_SALT, dbt_env, run_dbt
 from tests.integration.test_recovery import _differences
 
@@ -26,6 +26,6 @@ def test_the_compiled_sql_run_straight_on_duckdb_builds_dbts_tables(
     manifest = json.loads((compiled / "manifest.json").read_text())
     monkeypatch.setenv("LOYALTY_PII_SALT", PII_SALT)
     raw = tmp_path / "raw.duckdb"
-    seconds = bench_raw.run_models(manifest, warehouse.clean, raw, 2)
+    seconds = run_models(manifest, warehouse.clean, raw, 2)
     assert seconds > 0
     assert _differences(warehouse.clean, raw, monkeypatch) == {}

@@ -9,7 +9,7 @@ import shutil
 import duckdb
 import pytest
 
-from ml.bench_scale import differing_rows
+from loyalty_bench.scale import differing_rows
 from tests.integration.conftest import dbt_env, run_dbt
 
 pytestmark = pytest.mark.integration

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ml import bench_pandas
-from ml.bench_scale import differing_rows
-from ml.datagen import GeneratorConfig, generate
+from loyalty_bench import pandas_baseline
+from loyalty_bench.scale import differing_rows
+from loyalty_datagen import GeneratorConfig, generate
 from tests.integration.conftest import dbt, dbt_env, run_dbt
 
 pytestmark = pytest.mark.integration
@@ -52,7 +52,7 @@ def test_lake_and_seeds_build_the_same_marts(warehouse, manifest, tmp_path):
 
         # the pandas baseline of the scale benchmark computes the same purchases from the lake
         # (a baseline that computed something else would prove nothing)
-        _, transactions = bench_pandas.member_monthly(lake)
+        _, transactions = pandas_baseline.member_monthly(lake)
         facts = con.execute("select count(*) from main_marts.fct_transactions").fetchall()[0][0]
         assert transactions == facts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ml.datagen.schema import TABLES
+from loyalty_datagen.schema import TABLES
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from ml import bench_scale
+from loyalty_bench import scale
 from tests.conftest import ROOT
 from tests.integration.conftest import InProcessDbt, dbt_env
 
@@ -20,8 +20,8 @@ BASE_MODELS = sorted(p.stem for p in (ROOT / "models/staging/loyalty/base").glob
 def _differences(clean, other, monkeypatch) -> dict[str, int]:
     """Tables whose row multisets differ (count and sum of row hashes: at these sizes as sure
     as `except all` and seven times faster)."""
-    monkeypatch.setattr(bench_scale, "EXCEPT_ALL_MAX_ROWS", 0)
-    compared = bench_scale.compare_warehouses(clean, other)
+    monkeypatch.setattr(scale, "EXCEPT_ALL_MAX_ROWS", 0)
+    compared = scale.compare_warehouses(clean, other)
     assert len(compared) > 20  # every staging, mart and ML table, not an empty comparison
     return {table: rows for table, rows in compared.items() if rows}
 

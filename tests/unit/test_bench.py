@@ -7,11 +7,11 @@ import sys
 import duckdb
 import pytest
 
-from ml import bench_scale
-from ml.bench_load import pick_partitions
-from ml.bench_markdown import markdown
-from ml.bench_process import run_process
-from ml.bench_raw import model_order, write_floor
+from loyalty_bench import scale
+from loyalty_bench.load import pick_partitions
+from loyalty_bench.markdown import markdown
+from loyalty_bench.process import run_process
+from loyalty_bench.raw import model_order, write_floor
 
 
 def test_peak_rss_is_the_childs_own():
@@ -36,7 +36,7 @@ def test_a_repeated_run_starts_each_time_from_the_same_state(tmp_path):
         "import pathlib, sys; db, log = map(pathlib.Path, sys.argv[1:]); "
         "log.open('a').write(db.read_text() + '\\n'); db.write_text('after')"
     )
-    runs = bench_scale._repeat_run([sys.executable, "-c", child, str(db), str(log)], None, db, 3)
+    runs = scale._repeat_run([sys.executable, "-c", child, str(db), str(log)], None, db, 3)
     assert len(runs) == 3 and all(seconds > 0 for seconds, _ in runs)
     assert log.read_text().split() == ["before"] * 3
     assert db.read_text() == "after"  # the last run's state is kept
@@ -166,8 +166,8 @@ def test_warehouses_compare_by_rows_or_by_checksum(tmp_path, monkeypatch):
             )
 
     def compared(max_rows: int) -> int:
-        monkeypatch.setattr(bench_scale, "EXCEPT_ALL_MAX_ROWS", max_rows)
-        return bench_scale.compare_warehouses(paths["left"], paths["right"])["main_marts.fct"]
+        monkeypatch.setattr(scale, "EXCEPT_ALL_MAX_ROWS", max_rows)
+        return scale.compare_warehouses(paths["left"], paths["right"])["main_marts.fct"]
 
     assert compared(10) == compared(0) == 0
     with duckdb.connect(str(paths["right"])) as con:
@@ -179,12 +179,12 @@ def test_warehouses_compare_by_rows_or_by_checksum(tmp_path, monkeypatch):
 def test_the_growing_lake_holds_the_early_days_and_appends_the_rest(tmp_path):
     from datetime import date
 
-    from ml.datagen import GeneratorConfig, append_days, generate
+    from loyalty_datagen import GeneratorConfig, append_days, generate
 
     cfg = GeneratorConfig(seed=3, members=120, months=6, start=date(2024, 1, 1))
     generate(cfg, None, tmp_path / "meta", out_lake=tmp_path / "lake")
     lake = tmp_path / "lake"
-    grown, meta = bench_scale.growing_lake(lake, tmp_path / "meta", tmp_path, "2024-06-20")
+    grown, meta = scale.growing_lake(lake, tmp_path / "meta", tmp_path, "2024-06-20")
     days = sorted(p.name for p in (grown / "transactions").iterdir())
     assert days[-1] == "extract_date=2024-06-20"
     assert (grown / "_pending_exports" / "transactions").is_dir()
@@ -200,7 +200,7 @@ def test_the_growing_lake_holds_the_early_days_and_appends_the_rest(tmp_path):
 
 
 def test_the_label_closing_day_is_a_cutoff_plus_90_days():
-    closing = bench_scale._label_closing_day
+    closing = scale._label_closing_day
     assert closing("2025-12-15", "2026-01-01") == "2025-12-30"  # October 1 + 90 days
     assert closing("2025-12-30", "2026-01-01") is None  # strictly between the two
     assert closing("2024-06-01", "2024-07-01") == "2024-06-30"  # April 1 + 90 days

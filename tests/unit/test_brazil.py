@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from ml.datagen.brazil import cnpj, cpf_digits, cpf_is_valid, format_cpf, national_holidays
+from loyalty_datagen.brazil import cnpj, cpf_digits, cpf_is_valid, format_cpf, national_holidays
 
 
 @pytest.mark.parametrize("cpf", ["52998224725", "11144477735", "93541134780"])

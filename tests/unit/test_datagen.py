@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.datagen import GeneratorConfig, generate
-from ml.datagen.brazil import cpf_is_valid
-from ml.datagen.extracts import ID_WRITERS, OltpIds
-from ml.datagen.schema import DEFECT_KINDS, TABLES
+from loyalty_datagen import GeneratorConfig, generate
+from loyalty_datagen.brazil import cpf_is_valid
+from loyalty_datagen.extracts import ID_WRITERS, OltpIds
+from loyalty_datagen.schema import DEFECT_KINDS, TABLES
 
 SMALL = GeneratorConfig(seed=7, members=150, months=15, start=date(2024, 1, 1), defect_rate=0.02)
 
@@ -231,8 +231,8 @@ def _lake_rows(lake: Path, table: str) -> str:
 def test_a_lake_grown_by_appends_equals_one_written_at_once(tmp_path):
     import duckdb
 
-    from ml.datagen import append_days
-    from ml.datagen.lake import PENDING_EXPORTS
+    from loyalty_datagen import append_days
+    from loyalty_datagen.lake import PENDING_EXPORTS
 
     whole = generate(SMALL, None, tmp_path / "meta_whole", out_lake=tmp_path / "whole")
     last = SMALL.extract_at.date()

@@ -154,7 +154,7 @@ def test_targets_pick_their_warehouse(tmp_path):
 def test_scores_merge_replaces_each_model_version_and_cutoff():
     from google.cloud import bigquery
 
-    from ml.warehouse_bigquery import _merge_scores_sql
+    from ml.warehouse.bigquery import _merge_scores_sql
 
     sql = _merge_scores_sql(
         bigquery.Table("p.ml_scores.model_scores"), bigquery.Table("p.ml_scores.incoming")

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from ml.datagen.brazil import CITIES, national_holidays
-from ml.datagen.config import GeneratorConfig
+from loyalty_datagen.brazil import CITIES, national_holidays
+from loyalty_datagen.config import GeneratorConfig
 
 # Campaigns at a member's preferred partners pull purchases forward.
 CAMPAIGN_LIFT = 0.6

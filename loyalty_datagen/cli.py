@@ -1,4 +1,5 @@
-"""`ml datagen` (also `python -m ml.datagen`): generate the raw extracts, or grow a lake."""
+"""`loyalty-datagen` (also `python -m loyalty_datagen` and `ml datagen`): generate the raw
+extracts, or grow a lake."""
 
 from __future__ import annotations
 
@@ -7,9 +8,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ml.console import console, progress_bar
+# The same look as the ml CLI's console (ml/console.py), kept here: the generator imports no ml.
+console = Console()
+if not console.is_terminal:  # logs and CI: rich would wrap tables at 80 columns
+    console.width = 140
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} {task.fields[unit]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
 
 STEPS = ["catalog", "members", "behaviour", "purchases", "accounts", "extracts", "defects", "write"]
 
@@ -51,8 +70,8 @@ def datagen(
 ) -> None:
     """Generate the raw OLTP extracts (CSV seeds and/or a Parquet lake), their manifest and
     the churn truth; or append the next extract days to a lake."""
-    from ml.datagen import GeneratorConfig, generate
-    from ml.datagen import append_days as append
+    from loyalty_datagen import GeneratorConfig, generate
+    from loyalty_datagen import append_days as append
 
     def iso_date(option: str, value: str) -> date:
         try:
@@ -122,3 +141,7 @@ def datagen(
             defects,
         )
     console.print(table)
+
+
+app = typer.Typer(add_completion=False)
+app.command()(datagen)

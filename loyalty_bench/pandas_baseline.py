@@ -2,10 +2,11 @@
 -> typed, validated, latest valid CDC version -> one row per member and month) written the way
 the course notebooks do it, pandas `read_parquet` + `groupby`, all in memory.
 
-Run as a child process by the scale benchmark (`python -m ml.bench_pandas LAKE OUT.json`) so its
-wall time and peak RSS are its own; an address-space cap turns "does not fit" into a clean
-MemoryError instead of the machine swapping. It writes its row counts so the benchmark can check
-them against the warehouse: a baseline that computes something else proves nothing.
+Run as a child process by the scale benchmark (`python -m loyalty_bench.pandas_baseline LAKE
+OUT.json`) so its wall time and peak RSS are its own; an address-space cap turns "does not fit"
+into a clean MemoryError instead of the machine swapping. It writes its row counts so the
+benchmark can check them against the warehouse: a baseline that computes something else proves
+nothing.
 """
 
 from __future__ import annotations

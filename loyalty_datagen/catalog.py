@@ -7,8 +7,8 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 
-from ml.datagen.brazil import CITIES, cnpj
-from ml.datagen.config import GeneratorConfig
+from loyalty_datagen.brazil import CITIES, cnpj
+from loyalty_datagen.config import GeneratorConfig
 
 # name, segment, points per BRL, median ticket (BRL), physical stores
 PARTNERS = [

@@ -1,74 +1,22 @@
-"""The connection layer: everything that talks to the warehouse lives here.
-
-The rest of the package asks for columns, a frame, Arrow batches or a score write, and never
-sees SQL dialects or drivers; ml/warehouse_bigquery.py implements the same methods for BigQuery
-and its local emulator.
-"""
+"""The DuckDB side of the connection layer: the embedded default warehouse."""
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from ml.errors import WarehouseError
-
-if TYPE_CHECKING:
-    from ml.config import Settings
-
-SCORE_COLUMNS = ("model_name", "model_version", "entity_id", "cutoff_date", "score", "scored_at")
-
-
-@dataclass(frozen=True)
-class Relation:
-    schema: str
-    name: str
-    database: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.schema}.{self.name}"
-
-
-class Warehouse(Protocol):
-    dialect: str  # "duckdb" or "bigquery": how column types are compared with contracts
-
-    def quote(self, identifier: str) -> str: ...
-
-    def columns(self, relation: Relation) -> dict[str, str]: ...
-
-    def read_frame(
-        self, relation: Relation, columns: list[str], where: str | None = None
-    ) -> pd.DataFrame: ...
-
-    def read_batches(
-        self, relation: Relation, columns: list[str], where: str | None, batch_size: int
-    ) -> Iterator[pa.RecordBatch]: ...
-
-    def replace_scores(self, relation: Relation, scores: pa.Table) -> int: ...
+from ml.warehouse.base import SCORE_COLUMNS, Relation, fault_point
 
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
-
-
-def fault_point(name: str) -> None:
-    """The fault-injection suite's hook (tests/integration/test_faults.py): with
-    LOYALTY_FAULT_POINT=<name>:<marker file> set, the process touches the marker here and waits
-    to be killed, so a kill -9 lands at this exact point instead of wherever a timer falls.
-    Unset (always, outside that suite), it does nothing."""
-    wanted, _, marker = os.environ.get("LOYALTY_FAULT_POINT", "").partition(":")
-    if wanted == name and marker:
-        Path(marker).touch()
-        time.sleep(600)
 
 
 def _column_list(columns: list[str]) -> str:
@@ -203,29 +151,3 @@ class DuckDBWarehouse:
                 reason = str(exc).strip().splitlines()[0]
                 raise DataError(f"cannot load {path} as CSV: {reason}") from None
         return rows
-
-
-def open_warehouse(settings: Settings) -> Warehouse:
-    """The dbt target names of profiles.yml pick the implementation: `dev` is the DuckDB
-    file, `bigquery` real BigQuery, `bigquery_emulator` the local emulator."""
-    if settings.target == "dev":
-        return DuckDBWarehouse(settings.duckdb_path)
-    if settings.target in ("bigquery", "bigquery_emulator"):
-        from ml.warehouse_bigquery import BigQuerySettings, BigQueryWarehouse
-
-        emulator = settings.target == "bigquery_emulator"
-        project = settings.bq_project or ("local-project" if emulator else "")
-        if not project:
-            raise WarehouseError("target bigquery needs LOYALTY_BQ_PROJECT (a GCP project id)")
-        return BigQueryWarehouse(
-            BigQuerySettings(
-                project=project,
-                location=settings.bq_location,
-                keyfile=settings.bq_keyfile,
-                api_endpoint=f"http://127.0.0.1:{settings.bq_emulator_port}" if emulator else None,
-            )
-        )
-    raise WarehouseError(
-        f"target {settings.target!r} has no connection layer: use dev (DuckDB), bigquery or "
-        "bigquery_emulator (see README)"
-    )

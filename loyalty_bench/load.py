@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from ml.bench_process import dbt_env, run_process
+from loyalty_bench.process import dbt_env, run_process
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 TABLE = "transactions"

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 import numpy as np
 import pyarrow as pa
 
-from ml.datagen.brazil import cpf_digits, format_cpf
-from ml.datagen.catalog import PRODUCTS, extract_of, ts
-from ml.datagen.config import GeneratorConfig
-from ml.datagen.extracts import OltpIds
-from ml.datagen.schema import TABLES
+from loyalty_datagen.brazil import cpf_digits, format_cpf
+from loyalty_datagen.catalog import PRODUCTS, extract_of, ts
+from loyalty_datagen.config import GeneratorConfig
+from loyalty_datagen.extracts import OltpIds
+from loyalty_datagen.schema import TABLES
 
 KINDS_BY_TABLE = {
     "members": [

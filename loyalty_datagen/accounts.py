@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ml.datagen.behaviour import Members
-from ml.datagen.catalog import Catalog
-from ml.datagen.config import GeneratorConfig
-from ml.datagen.purchases import DAY, NO_TIME, Purchases
+from loyalty_datagen.behaviour import Members
+from loyalty_datagen.catalog import Catalog
+from loyalty_datagen.config import GeneratorConfig
+from loyalty_datagen.purchases import DAY, NO_TIME, Purchases
 
 TIERS = [("basic", 0), ("silver", 2_000), ("gold", 8_000), ("platinum", 20_000)]
 EXPIRY_MONTHS = 12

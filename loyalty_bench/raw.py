@@ -1,8 +1,9 @@
 """The engine's own time: every model's compiled SQL (from dbt's manifest), in dependency
 order, as plain DuckDB `create table/view ... as` statements from Python, with the resources
-dbt's profile gives DuckDB. Runs as its own process (`python -m ml.bench_raw MANIFEST SOURCE_DB
-DB THREADS OUT.json`) on a new database holding only what the models read besides each other
-(the reference seeds), and opens a connection per model as each dbt model gets a fresh query.
+dbt's profile gives DuckDB. Runs as its own process (`python -m loyalty_bench.raw MANIFEST
+SOURCE_DB DB THREADS OUT.json`) on a new database holding only what the models read besides
+each other (the reference seeds), and opens a connection per model as each dbt model gets a
+fresh query.
 
 It also measures the write floor: every table the build left in dbt's warehouse written again
 into a new database with no computation at all (`create table ... as select *`). Any SQL that
@@ -20,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from loyalty_bench.process import memory_limit
 from loyalty_dbt.pii_key import ENV_VAR, resolve_salt, set_session_key
-from ml.bench_process import memory_limit
 
 SKIPPED = {"mart_member_churn_risk"}  # reads the ML scores table, which no bench warehouse has
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ml.datagen.behaviour import Members, Simulation
-from ml.datagen.brazil import CITIES
-from ml.datagen.catalog import SEGMENT_HOURS, Catalog
-from ml.datagen.config import GeneratorConfig
+from loyalty_datagen.behaviour import Members, Simulation
+from loyalty_datagen.brazil import CITIES
+from loyalty_datagen.catalog import SEGMENT_HOURS, Catalog
+from loyalty_datagen.config import GeneratorConfig
 
 REVERSAL_RATE = 0.02
 DAY = 86_400

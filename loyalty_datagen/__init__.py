@@ -23,22 +23,22 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ml.datagen.accounts import replay_accounts
-from ml.datagen.behaviour import draw_members, simulate
-from ml.datagen.brazil import national_holidays
-from ml.datagen.catalog import build_catalog
-from ml.datagen.config import GeneratorConfig
-from ml.datagen.defects import inject, merge_reports
-from ml.datagen.extracts import (
+from loyalty_datagen.accounts import replay_accounts
+from loyalty_datagen.behaviour import draw_members, simulate
+from loyalty_datagen.brazil import national_holidays
+from loyalty_datagen.catalog import build_catalog
+from loyalty_datagen.config import GeneratorConfig
+from loyalty_datagen.defects import inject, merge_reports
+from loyalty_datagen.extracts import (
     OltpIds,
     expiration_rows,
     member_rows,
     redemption_rows,
     transaction_table,
 )
-from ml.datagen.lake import PENDING_EXPORTS, finalize_lake, stage_chunk
-from ml.datagen.purchases import draw_purchases
-from ml.datagen.schema import TABLES
+from loyalty_datagen.lake import PENDING_EXPORTS, finalize_lake, stage_chunk
+from loyalty_datagen.purchases import draw_purchases
+from loyalty_datagen.schema import TABLES
 
 __all__ = ["GeneratorConfig", "append_days", "generate"]
 
@@ -59,6 +59,8 @@ def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
 
 def _seeds_yml() -> str:
     """Seed properties: every raw column loads as text (`string` is an alias in DuckDB)."""
+    # The header still names the generator's old module path (now loyalty_datagen): changing it
+    # changes the committed seeds' bytes, so it changes together with a `make seeds`.
     lines = [
         "# Written by `make seeds` (ml.datagen): do not edit by hand.",
         "version: 2",

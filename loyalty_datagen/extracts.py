@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 import numpy as np
 import pyarrow as pa
 
-from ml.datagen.accounts import Accounts
-from ml.datagen.behaviour import Members
-from ml.datagen.brazil import (
+from loyalty_datagen.accounts import Accounts
+from loyalty_datagen.behaviour import Members
+from loyalty_datagen.brazil import (
     CITIES,
     EMAIL_DOMAINS,
     FIRST_NAMES,
@@ -25,10 +25,10 @@ from ml.datagen.brazil import (
     format_cpf,
     phone,
 )
-from ml.datagen.catalog import extract_of, ts
-from ml.datagen.config import GeneratorConfig
-from ml.datagen.purchases import DAY, NO_TIME, Purchases
-from ml.datagen.schema import TABLES
+from loyalty_datagen.catalog import extract_of, ts
+from loyalty_datagen.config import GeneratorConfig
+from loyalty_datagen.purchases import DAY, NO_TIME, Purchases
+from loyalty_datagen.schema import TABLES
 
 # Writers of an id minute: 0 is the simulated OLTP; a defect kind that copies a record under a
 # new key writes as 1 + its index in the table's kinds (see OltpIds.for_copy).

@@ -17,8 +17,9 @@ For each size (members; about 50 purchases per member over two years):
   table of the two warehouses compared (`except all` both ways): the equivalence test at
   this size;
 - raw load (sizes whose purchases fit `--seed-max-rows`): `dbt seed` vs the lake path vs
-  DuckDB's own read at the same row count (ml.bench_load);
-- pandas baseline (ml.bench_pandas) under an address-space cap, checked against the warehouse.
+  DuckDB's own read at the same row count (loyalty_bench.load);
+- pandas baseline (loyalty_bench.pandas_baseline) under an address-space cap, checked against
+  the warehouse.
 Results: bench_results/scale.json and scale.md (git-ignored), with the machine's cores and RAM.
 `--workdir DIR --reuse` keeps the lakes and skips generating a size whose lake is there.
 """
@@ -38,12 +39,12 @@ from pathlib import Path
 
 import duckdb
 
-from ml.bench_load import compare_loads
-from ml.bench_markdown import markdown, seconds_text
-from ml.bench_process import dbt_env, memory_limit, run_process
+from loyalty_bench.load import compare_loads
+from loyalty_bench.markdown import markdown, seconds_text
+from loyalty_bench.process import dbt_env, memory_limit, run_process
+from loyalty_datagen import GENERATOR_VERSION, append_days
+from loyalty_datagen.lake import PENDING_EXPORTS
 from ml.config import PROJECT_ROOT
-from ml.datagen import GENERATOR_VERSION, append_days
-from ml.datagen.lake import PENDING_EXPORTS
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 # schemas whose tables the equivalence check compares; the churn mart reads ML scores, which
@@ -92,9 +93,10 @@ def growing_lake(lake: Path, meta: Path, workdir: Path, through: str) -> tuple[P
 
 
 def _raw_duckdb(manifest: Path, full_db: Path, workdir: Path, threads: int) -> dict:
-    """The same SQL straight on DuckDB, and the write floor (ml.bench_raw), in its own process."""
+    """The same SQL straight on DuckDB, and the write floor (loyalty_bench.raw), in its own
+    process."""
     out = workdir / "raw.json"
-    cmd = [sys.executable, "-m", "ml.bench_raw", str(manifest), str(full_db),
+    cmd = [sys.executable, "-m", "loyalty_bench.raw", str(manifest), str(full_db),
            str(workdir / "raw.duckdb"), str(threads), str(out)]  # fmt: skip
     run_process(cmd)
     return json.loads(out.read_text())
@@ -110,7 +112,7 @@ def _generate(members: int, workdir: Path, reuse: bool) -> dict:
             return json.loads(saved.read_text())
     shutil.rmtree(lake, ignore_errors=True)
     gen_s, gen_rss = run_process(
-        [sys.executable, "-m", "ml.datagen", "--members", str(members), "--no-seeds",
+        [sys.executable, "-m", "loyalty_datagen", "--members", str(members), "--no-seeds",
          "--out-lake", str(lake), "--out-meta", str(meta)]
     )  # fmt: skip
     manifest = json.loads((meta / "manifest.json").read_text())
@@ -193,7 +195,7 @@ def pandas_baseline(lake: Path, workdir: Path, warehouse: Path) -> dict:
     one at a time, so their execution times add up)."""
     out = workdir / "pandas.json"
     cap = int(_memory_gb() * 0.75 * 1024**3)
-    cmd = [sys.executable, "-m", "ml.bench_pandas", str(lake), str(out), str(cap)]
+    cmd = [sys.executable, "-m", "loyalty_bench.pandas_baseline", str(lake), str(out), str(cap)]
     seconds, rss = run_process(cmd)
     result = json.loads(out.read_text())
     result.update(wall_seconds=seconds, peak_rss_mb=rss)

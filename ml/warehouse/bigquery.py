@@ -23,7 +23,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ml.errors import WarehouseError
-from ml.warehouse import SCORE_COLUMNS, Relation
+from ml.warehouse.base import SCORE_COLUMNS, Relation
 
 # The scores table's schema (BigQuery type names); the on-run-start hook creates the same.
 SCORE_SCHEMA = (
