@@ -14,7 +14,7 @@ export LOYALTY_DUCKDB_PATH ?= .warehouse/loyalty.duckdb
 DBT := $(BIN)/dbt
 
 .PHONY: install run test lint unit integration seeds seeds-check docs docs-serve clean warehouse-dir browser bench \
-	install-bigquery-emulator test-bigquery
+	install-bigquery-emulator test-bigquery judges install-judges
 
 # The warehouse holds the raw extracts' clear PII: the project's own folder for it is
 # owner-only (a folder given as an absolute path, /tmp say, is left as it is).
@@ -42,6 +42,21 @@ $(BQ_STAMP): Makefile
 	@touch $(BQ_STAMP)
 
 install-bigquery-emulator: $(BQ_STAMP)
+
+# The dbt project judges (dbt-score, dbt-bouncer, dbt-coverage) live in their own venv too:
+# dbt-bouncer pins duckdb<2, the project duckdb>=2. They read the artifacts that the project's
+# own dbt writes, so no dbt is installed there. Exact pins: requirements/judges.txt.
+JUDGES_VENV  := .venv-judges
+JUDGES_BIN   := $(JUDGES_VENV)/bin
+JUDGES_STAMP := $(JUDGES_VENV)/.installed
+
+$(JUDGES_STAMP): requirements/judges.txt
+	@test -x $(JUDGES_BIN)/python || $(PYTHON) -m venv $(JUDGES_VENV) || python3 -m venv $(JUDGES_VENV)
+	$(JUDGES_BIN)/python -m pip install --quiet --upgrade pip
+	$(JUDGES_BIN)/python -m pip install --quiet -r requirements/judges.txt
+	@touch $(JUDGES_STAMP)
+
+install-judges: $(JUDGES_STAMP)
 
 ML := $(BIN)/ml
 MODELS := churn points_next_90d
@@ -76,12 +91,43 @@ browser:
 	@scripts/install_chromium.sh
 
 lint: $(STAMP) warehouse-dir
-	$(BIN)/ruff check ml loyalty_dbt loyalty_datagen loyalty_bench tests
-	$(BIN)/ruff format --check ml loyalty_dbt loyalty_datagen loyalty_bench tests
+	$(BIN)/ruff check ml loyalty_dbt loyalty_datagen loyalty_bench tests scripts
+	$(BIN)/ruff format --check ml loyalty_dbt loyalty_datagen loyalty_bench tests scripts
 	@# against an empty warehouse, so every model lints as a full refresh whatever the dev
 	@# warehouse holds (the dbt templater renders is_incremental() from the real database)
 	rm -f $(dir $(LOYALTY_DUCKDB_PATH))lint.duckdb
 	LOYALTY_DUCKDB_PATH=$(dir $(LOYALTY_DUCKDB_PATH))lint.duckdb $(BIN)/sqlfluff lint models tests/dbt
+
+## judges: the dbt project judges on an empty build of the project (docs/judges.md): dbt-score
+## (thresholds in pyproject.toml) and dbt-bouncer (dbt-bouncer.yml) fail it; dbt-coverage's doc
+## and column-test coverage are printed (reports in target/judges/coverage-*.json). The
+## catalog needs the relations: seeds are loaded and every model built with zero rows
+## (--empty), into a warehouse file of its own.
+JUDGES_TARGET := target/judges
+JUDGES_DUCKDB := $(dir $(LOYALTY_DUCKDB_PATH))judges.duckdb
+judges: $(STAMP) $(JUDGES_STAMP) warehouse-dir
+	rm -f $(JUDGES_DUCKDB)
+	LOYALTY_DUCKDB_PATH=$(JUDGES_DUCKDB) $(DBT) --quiet build --empty --resource-type seed \
+		--resource-type model --target-path $(JUDGES_TARGET)
+	LOYALTY_DUCKDB_PATH=$(JUDGES_DUCKDB) $(DBT) --quiet docs generate --no-compile \
+		--target-path $(JUDGES_TARGET)
+	@rc=0; \
+	echo "dbt-score (fails under: project 9.5, any item 9.0)"; \
+	$(JUDGES_BIN)/dbt-score lint --manifest $(JUDGES_TARGET)/manifest.json --show failing-items \
+		|| rc=1; \
+	echo "dbt-bouncer (dbt-bouncer.yml)"; \
+	COLUMNS=200 DBT_BOUNCER_DISABLE_CONF_CACHE=1 $(JUDGES_BIN)/dbt-bouncer run \
+		--config-file dbt-bouncer.yml \
+		--show-all-failures --output-file $(JUDGES_TARGET)/bouncer.json --output-only-failures \
+		|| rc=1; \
+	for cov in doc test; do \
+		$(JUDGES_BIN)/dbt-coverage compute $$cov --run-artifacts-dir $(JUDGES_TARGET) \
+			--cov-report $(JUDGES_TARGET)/coverage-$$cov.json > $(JUDGES_TARGET)/coverage-$$cov.txt \
+			|| rc=1; \
+		grep -E '^Total' $(JUDGES_TARGET)/coverage-$$cov.txt | sed "s/^Total/dbt-coverage $$cov:/"; \
+	done; \
+	echo "per model: $(JUDGES_TARGET)/coverage-doc.txt, $(JUDGES_TARGET)/coverage-test.txt"; \
+	exit $$rc
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not bigquery" -q

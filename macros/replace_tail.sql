@@ -101,3 +101,18 @@ when not matched and not dbt_internal_source.dbt_is_delete_marker then
         {{ relation }}.{{ key }} in (select {{ keys }}.{{ key }} from {{ keys }})
         and {{ relation }}.{{ column }} >= (select min({{ keys }}.{{ tail_from }}) from {{ keys }})
 {%- endmacro %}
+
+{#- The rows of a replace_tail model: the model's new rows (`rows`, a CTE best inlined), then
+    on an incremental run one marker per touched key from `tails`, which says where that key's
+    stored tail is deleted from even when no row of it is left. `values`: the marker's
+    non-null columns (the key and the tail column) as SQL over `tails`; every other column is
+    a null of its type in `rows`, the marker column included, so a marker is never inserted. -#}
+{% macro rows_and_tail_markers(rows, tails, values) %}
+    select * from {{ rows }}
+    {%- if is_incremental() %}
+    union all
+    select nothing.{{ loyalty.star_except([], replace=values) }}
+    from {{ tails }}
+    left join (select * from {{ rows }} where 1 = 0) as nothing on 1 = 0
+    {%- endif %}
+{%- endmacro %}

@@ -152,7 +152,7 @@ balanced as (
 
 -- the member version in force at each movement, joined after the window: its 32-character key
 -- made the window's rows wide enough to spill (the full refresh at 1M members: 23.5 -> 17.1 s)
-entries as (
+entries as {{ inline_cte() }} (
 
     select
         {{ surrogate_key(['balanced.movement_type', 'balanced.source_id']) }} as ledger_entry_id,
@@ -174,27 +174,13 @@ entries as (
 
 ),
 
+-- on an incremental run with one marker per touched member: where replace_tail deletes its
+-- stored tail from, even when no row is left in it
 final as (
 
-    select * from entries
-    {% if is_incremental() %}
-        -- one marker per touched member: where replace_tail deletes its stored tail from, even
-        -- when no movement is left in it; never inserted (its ledger_entry_id is null)
-        union all
-        select
-            cast(null as {{ dbt.type_string() }}) as ledger_entry_id,
-            cast(null as {{ dbt.type_string() }}) as member_sk,
-            member_id,
-            cast(null as {{ dbt.type_string() }}) as movement_type,
-            cast(null as bigint) as source_id,
-            tail_from as event_at,
-            cast(null as date) as event_date,
-            cast(null as bigint) as points,
-            cast(null as bigint) as running_balance,
-            cast(null as {{ dbt.type_timestamp() }}) as extracted_at,
-            cast(null as {{ dbt.type_timestamp() }}) as loaded_at
-        from tail_starts
-    {% endif %}
+    {{ rows_and_tail_markers(
+        'entries', 'tail_starts',
+        {'member_id': 'tail_starts.member_id', 'event_at': 'tail_starts.tail_from'}) }}
 
 )
 
