@@ -97,6 +97,7 @@ lint: $(STAMP) warehouse-dir
 	@# warehouse holds (the dbt templater renders is_incremental() from the real database)
 	rm -f $(dir $(LOYALTY_DUCKDB_PATH))lint.duckdb
 	LOYALTY_DUCKDB_PATH=$(dir $(LOYALTY_DUCKDB_PATH))lint.duckdb $(BIN)/sqlfluff lint models tests/dbt
+	@$(MAKE) --no-print-directory judges
 
 ## judges: the dbt project judges on an empty build of the project (docs/judges.md): dbt-score
 ## (thresholds in pyproject.toml) and dbt-bouncer (dbt-bouncer.yml) fail it; dbt-coverage's doc

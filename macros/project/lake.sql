@@ -9,7 +9,7 @@
     - An export older than the lookback window fails the run (arrived_too_late).
     On BigQuery the lake is external tables with their own schema: the source is used as is. -#}
 {% macro lake_relation(table_name) %}
-    {%- set relation = source('lake', table_name) -%}
+    {%- set relation = source('loyalty', table_name) -%}
     {%- if not execute or target.type != 'duckdb' or loyalty.lake_file_count(table_name) > 0 -%}
         {{ return(relation) }}
     {%- endif -%}

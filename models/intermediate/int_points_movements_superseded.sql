@@ -117,9 +117,10 @@ positions as (
 
 ),
 
+-- distinct: two earlier versions at the same member and time say the same thing once
 final as (
 
-    select
+    select distinct
         movement_type,
         member_id,
         event_at,

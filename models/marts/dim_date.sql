@@ -27,7 +27,8 @@ final as (
         {{ iso_day_of_week('spine.date_day') }} in (6, 7) as is_weekend,
         holidays.holiday_date is not null as is_holiday,
         holidays.holiday_name,
-        -- salaries land on the 5th business day and the 20th: purchases spike around them
+        -- salaries land around the 5th business day and on the 20th: purchases spike on days
+        -- 5, 6 and 20 (a calendar approximation of the business day)
         extract(day from spine.date_day) in (5, 6, 20) as is_payday_window
     from spine
     left join holidays on spine.date_day = holidays.holiday_date

@@ -4,7 +4,7 @@ with
 
 scores as (
 
-    select * from {{ source('ml_scores', 'model_scores') }}
+    select * from {{ ref('stg_ml_scores__model_scores') }}
 
 ),
 

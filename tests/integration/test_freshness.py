@@ -1,0 +1,68 @@
+"""Source freshness (`dbt source freshness`), the way an operator runs it each morning: the raw
+extracts in the lake (one export a day: 26 hours warns, 50 errors) and the scores `ml score`
+writes back. The committed seeds are a frozen sample from 2024-2025, not a feed, so their
+freshness is read where it is real: on a lake whose newest export is this morning's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pytest
+
+from loyalty_datagen import GeneratorConfig, generate
+from tests.integration.conftest import dbt, dbt_env
+
+pytestmark = pytest.mark.integration
+
+
+def _freshness(args: list[str], env: dict[str, str], target) -> dict[str, str]:
+    """Each source table's status (pass, warn, error, runtime error) from sources.json."""
+    result = dbt(["source", "freshness", *args], env)
+    assert "Traceback" not in result.stdout + result.stderr, result.stdout[-2000:]
+    sources = json.loads((target / "sources.json").read_text())["results"]
+    return {row["unique_id"].split(".", 2)[2]: row["status"] for row in sources}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def test_lake_freshness_names_the_stale_tables(tmp_path):
+    lake = tmp_path / "lake"
+    generate(GeneratorConfig(members=150, months=4), None, tmp_path / "meta", out_lake=lake)
+    # this morning's members export: the newest partition again, stamped an hour ago
+    newest = sorted((lake / "members").iterdir())[-1]
+    today = lake / "members" / f"extract_date={_now().date()}"
+    today.mkdir()
+    stamp = (_now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    source = next(newest.glob("*.parquet"))
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select * replace ('{stamp}' as extracted_at) from read_parquet('{source}')) "
+            f"to '{today / 'part-0.parquet'}' (format parquet)"
+        )
+    env = {**dbt_env(tmp_path / "lake.duckdb", tmp_path / "target"), "LOYALTY_LAKE": str(lake)}
+    tables = ["source:loyalty.members", "source:loyalty.transactions"]
+    statuses = _freshness(["-s", *tables, "--vars", "{raw_layer: lake}"], env, tmp_path / "target")
+    # the purchases' newest export is from 2024: stale, an error; the members' is an hour old
+    assert statuses == {"loyalty.members": "pass", "loyalty.transactions": "error"}
+
+
+def test_scores_freshness_follows_the_last_scoring_run(warehouse, tmp_path):
+    database = tmp_path / "scores.duckdb"
+    shutil.copy(warehouse.clean, database)  # the build before any test scored
+    env = dbt_env(database, tmp_path / "target")
+    # a newer run each time: freshness reads the newest scored_at
+    for age_hours, expected in [(60, "error"), (30, "warn"), (1, "pass")]:
+        scored_at = _now() - timedelta(hours=age_hours)
+        with duckdb.connect(str(database)) as con:
+            con.execute(
+                "insert into ml_scores.model_scores values "
+                "('churn', 'v0001', '1', date '2025-01-01', 0.5, ?)",
+                [scored_at],
+            )
+        statuses = _freshness(["-s", "source:ml_scores"], env, tmp_path / "target")
+        assert statuses == {"ml_scores.model_scores": expected}, age_hours
