@@ -206,3 +206,15 @@ final as (
 {% macro differs(a, b) -%}
     coalesce({{ a }} != {{ b }}, {{ a }} is not null or {{ b }} is not null)
 {%- endmacro %}
+
+{#- A staging model's rows: the current valid version of each key of its base model
+    (is_current_version), with the entity's `columns` (names or `expression as name`) and the
+    CDC bookkeeping the marts read: updated_at, extracted_at, and loaded_at where an
+    incremental mart picks its rows by it. -#}
+{% macro current_versions(base, columns, loaded_at=true) -%}
+    {%- set lines = columns + ['updated_at', 'extracted_at'] + (['loaded_at'] if loaded_at else []) %}
+    select
+        {{ lines | join(',\n        ') }}
+    from {{ base }}
+    where is_current_version
+{%- endmacro %}

@@ -1,3 +1,4 @@
+-- The current valid version of each campaign (macros/project/cdc.sql: current_versions).
 with
 
 base as (
@@ -8,17 +9,14 @@ base as (
 
 final as (
 
-    select
-        campaign_id,
-        partner_id,
-        campaign_name,
-        points_multiplier,
-        starts_on,
-        ends_on,
-        updated_at,
-        extracted_at
-    from base
-    where is_current_version
+    {{ current_versions('base', [
+        'campaign_id',
+        'partner_id',
+        'campaign_name',
+        'points_multiplier',
+        'starts_on',
+        'ends_on',
+    ], loaded_at=false) }}
 
 )
 

@@ -7,24 +7,11 @@ base as (
 
 ),
 
+-- every column of the valid versions but the quarantine's (raw key, reason, record, fingerprint)
 final as (
 
     select
-        member_id,
-        cpf_hash,
-        email_hash,
-        phone_hash,
-        name_hash,
-        birth_year_start,
-        city,
-        state,
-        tier,
-        status,
-        signup_at,
-        updated_at,
-        extracted_at,
-        loaded_at,
-        is_current_version
+        {{ star_except(['member_key_raw', 'dq_reason', 'raw_record', 'row_fingerprint']) }}
     from base
     where dq_reason is null
 

@@ -7,22 +7,10 @@ versions as (
 
 ),
 
+-- every column of the member versions but their bookkeeping
 final as (
 
-    select
-        member_id,
-        cpf_hash,
-        email_hash,
-        phone_hash,
-        name_hash,
-        birth_year_start,
-        city,
-        state,
-        tier,
-        status,
-        signup_at,
-        updated_at,
-        extracted_at
+    select {{ star_except(['loaded_at', 'is_current_version']) }}
     from versions
     where is_current_version
 

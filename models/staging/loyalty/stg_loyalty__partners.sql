@@ -1,3 +1,4 @@
+-- The current valid version of each partner (macros/project/cdc.sql: current_versions).
 with
 
 base as (
@@ -8,16 +9,13 @@ base as (
 
 final as (
 
-    select
-        partner_id,
-        cnpj,
-        partner_name,
-        segment,
-        points_per_brl,
-        updated_at,
-        extracted_at
-    from base
-    where is_current_version
+    {{ current_versions('base', [
+        'partner_id',
+        'cnpj',
+        'partner_name',
+        'segment',
+        'points_per_brl',
+    ], loaded_at=false) }}
 
 )
 

@@ -1,3 +1,4 @@
+-- The current valid version of each points expiration (macros/project/cdc.sql: current_versions).
 with
 
 base as (
@@ -8,16 +9,7 @@ base as (
 
 final as (
 
-    select
-        expiration_id,
-        member_id,
-        expired_at,
-        points_expired,
-        updated_at,
-        extracted_at,
-        loaded_at
-    from base
-    where is_current_version
+    {{ current_versions('base', ['expiration_id', 'member_id', 'expired_at', 'points_expired']) }}
 
 )
 

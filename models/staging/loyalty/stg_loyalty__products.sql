@@ -1,3 +1,4 @@
+-- The current valid version of each product in the catalog (macros/project/cdc.sql: current_versions).
 with
 
 base as (
@@ -8,15 +9,12 @@ base as (
 
 final as (
 
-    select
-        product_id,
-        product_name,
-        category,
-        points_price,
-        updated_at,
-        extracted_at
-    from base
-    where is_current_version
+    {{ current_versions('base', [
+        'product_id',
+        'product_name',
+        'category',
+        'points_price',
+    ], loaded_at=false) }}
 
 )
 

@@ -1,3 +1,4 @@
+-- The current valid version of each redemption order line (macros/project/cdc.sql: current_versions).
 with
 
 base as (
@@ -8,17 +9,13 @@ base as (
 
 final as (
 
-    select
-        redemption_item_id,
-        redemption_id,
-        product_id,
-        quantity,
-        points_spent,
-        updated_at,
-        extracted_at,
-        loaded_at
-    from base
-    where is_current_version
+    {{ current_versions('base', [
+        'redemption_item_id',
+        'redemption_id',
+        'product_id',
+        'quantity',
+        'points_spent',
+    ]) }}
 
 )
 

@@ -1,3 +1,4 @@
+-- The current valid version of each redemption order (macros/project/cdc.sql: current_versions).
 with
 
 base as (
@@ -8,16 +9,7 @@ base as (
 
 final as (
 
-    select
-        redemption_id,
-        member_id,
-        redeemed_at,
-        channel,
-        updated_at,
-        extracted_at,
-        loaded_at
-    from base
-    where is_current_version
+    {{ current_versions('base', ['redemption_id', 'member_id', 'redeemed_at', 'channel']) }}
 
 )
 

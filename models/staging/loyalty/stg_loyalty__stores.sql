@@ -1,3 +1,4 @@
+-- The current valid version of each store (macros/project/cdc.sql: current_versions).
 with
 
 base as (
@@ -8,18 +9,15 @@ base as (
 
 final as (
 
-    select
-        store_id,
-        partner_id,
-        store_name,
-        channel,
-        city,
-        state,
-        opened_on,
-        updated_at,
-        extracted_at
-    from base
-    where is_current_version
+    {{ current_versions('base', [
+        'store_id',
+        'partner_id',
+        'store_name',
+        'channel',
+        'city',
+        'state',
+        'opened_on',
+    ], loaded_at=false) }}
 
 )
 

@@ -1,3 +1,4 @@
+-- The current valid version of each purchase (macros/project/cdc.sql: current_versions).
 with
 
 base as (
@@ -6,25 +7,21 @@ base as (
 
 ),
 
+-- the reversal is the version that set the status: its updated_at is when it happened
 final as (
 
-    select
-        transaction_id,
-        member_id,
-        store_id,
-        campaign_id,
-        purchased_at,
-        amount_brl,
-        points_earned,
-        status,
-        status = 'reversed' as is_reversed,
-        -- the reversal is the version that set the status: its updated_at is when it happened
-        case when status = 'reversed' then updated_at end as reversed_at,
-        updated_at,
-        extracted_at,
-        loaded_at
-    from base
-    where is_current_version
+    {{ current_versions('base', [
+        'transaction_id',
+        'member_id',
+        'store_id',
+        'campaign_id',
+        'purchased_at',
+        'amount_brl',
+        'points_earned',
+        'status',
+        "status = 'reversed' as is_reversed",
+        "case when status = 'reversed' then updated_at end as reversed_at",
+    ]) }}
 
 )
 

@@ -4,6 +4,9 @@
     'points_multiplier', 'updated_at', 'extracted_at'] -%}
 {%- set starts_on_ts = 'cast(starts_on as ' ~ dbt.type_timestamp() ~ ')' -%}
 
+-- Every raw campaigns row, typed and checked. Shaped like every base model, on purpose:
+-- source -> typed -> validated -> checked -> cdc_versions, the shared steps being macros
+-- (macros/project/cdc.sql); what is written here is this table's columns and rules.
 with
 
 source as (

@@ -4,6 +4,9 @@
     'state', 'signup_at', 'tier', 'status', 'updated_at', 'extracted_at'] -%}
 {%- set email_pattern = '[a-z0-9._%+-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}' -%}
 
+-- Every raw members row, typed and checked. Shaped like every base model, on purpose:
+-- source -> typed -> validated -> checked -> cdc_versions, the shared steps being macros
+-- (macros/project/cdc.sql); what is written here is this table's columns and rules.
 with
 
 source as (

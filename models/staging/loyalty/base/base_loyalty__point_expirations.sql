@@ -3,6 +3,9 @@
 {%- set raw_columns = ['expiration_id', 'member_id', 'expired_at', 'points_expired',
     'updated_at', 'extracted_at'] -%}
 
+-- Every raw point expirations row, typed and checked. Shaped like every base model, on purpose:
+-- source -> typed -> validated -> checked -> cdc_versions, the shared steps being macros
+-- (macros/project/cdc.sql); what is written here is this table's columns and rules.
 with
 
 source as (

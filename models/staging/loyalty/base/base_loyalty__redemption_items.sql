@@ -3,6 +3,9 @@
 {%- set raw_columns = ['redemption_item_id', 'redemption_id', 'product_id', 'quantity',
     'points_spent', 'updated_at', 'extracted_at'] -%}
 
+-- Every raw redemption items row, typed and checked. Shaped like every base model, on purpose:
+-- source -> typed -> validated -> checked -> cdc_versions, the shared steps being macros
+-- (macros/project/cdc.sql); what is written here is this table's columns and rules.
 with
 
 source as (

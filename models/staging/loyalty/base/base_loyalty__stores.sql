@@ -4,6 +4,9 @@
     'opened_at', 'updated_at', 'extracted_at'] -%}
 {%- set opened_at_ts = 'cast(opened_on as ' ~ dbt.type_timestamp() ~ ')' -%}
 
+-- Every raw stores row, typed and checked. Shaped like every base model, on purpose:
+-- source -> typed -> validated -> checked -> cdc_versions, the shared steps being macros
+-- (macros/project/cdc.sql); what is written here is this table's columns and rules.
 with
 
 source as (

@@ -3,6 +3,9 @@
 {%- set raw_columns = ['transaction_id', 'member_id', 'store_id', 'campaign_id', 'purchased_at',
     'amount_brl', 'points_earned', 'status', 'updated_at', 'extracted_at'] -%}
 
+-- Every raw transactions row, typed and checked. Shaped like every base model, on purpose:
+-- source -> typed -> validated -> checked -> cdc_versions, the shared steps being macros
+-- (macros/project/cdc.sql); what is written here is this table's columns and rules.
 with
 
 source as (
