@@ -71,12 +71,12 @@ run: $(STAMP) warehouse-dir seeds-check
 	@$(ML) models list
 	@echo "Warehouse: $(LOYALTY_DUCKDB_PATH). Docs: target/static_index.html or make docs"
 
-## test: lint, fast unit tests, then one real dbt build shared by the integration tests side
-## by side with the same project and ML CLI on the local BigQuery emulator. Each of the two
-## keeps about one core busy (the emulator answers one request at a time), so on two cores
-## they take 13:19 together (integration 13:19, emulator 10:41; 2026-12-02, since the
-## recovery and fault-injection tests), 16:24 for `make test` on a clean clone. Each one's output
-## is printed whole when it finishes (--output-sync).
+## test: lint (with the dbt judges), fast unit tests, then one real dbt build shared by the
+## integration tests side by side with the same project and ML CLI on the local BigQuery
+## emulator. Each of the two keeps about one core busy (the emulator answers one request at a
+## time): on two cores they take 14:30 together (integration 14:26, emulator 11:32), and
+## `make test` 18:18 on a clean clone. Each one's output is printed whole when it finishes
+## (--output-sync).
 test: $(STAMP) browser lint seeds-check unit
 	@echo "integration and emulator tests side by side; each prints when it finishes"
 	@$(MAKE) --no-print-directory -j2 --output-sync=target integration test-bigquery
