@@ -74,8 +74,8 @@ run: $(STAMP) warehouse-dir seeds-check
 ## test: lint (with the dbt judges), fast unit tests, then one real dbt build shared by the
 ## integration tests side by side with the same project and ML CLI on the local BigQuery
 ## emulator. Each of the two keeps about one core busy (the emulator answers one request at a
-## time): on two cores they take 14:30 together (integration 14:26, emulator 11:32), and
-## `make test` 18:18 on a clean clone. Each one's output is printed whole when it finishes
+## time): on two cores they take about 15:30 together (integration 15:31, emulator 12:08), and
+## `make test` 19:00 on a clean clone. Each one's output is printed whole when it finishes
 ## (--output-sync).
 test: $(STAMP) browser lint seeds-check unit
 	@echo "integration and emulator tests side by side; each prints when it finishes"

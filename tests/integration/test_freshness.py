@@ -1,7 +1,8 @@
 """Source freshness (`dbt source freshness`), the way an operator runs it each morning: the raw
-extracts in the lake (one export a day: 26 hours warns, 50 errors) and the scores `ml score`
-writes back. The committed seeds are a frozen sample from 2024-2025, not a feed, so their
-freshness is read where it is real: on a lake whose newest export is this morning's."""
+extracts (one export a day: 26 hours warns, 50 errors), read from the raw layer the project
+runs on (the lake, or the loaded seeds), and the scores `ml score` writes back. The committed
+seeds are a frozen sample that ends with the export of 2026-01-01, so they read as stale; a
+lake whose newest export is this morning's reads as fresh."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ from tests.integration.conftest import dbt, dbt_env
 
 pytestmark = pytest.mark.integration
 
+RAW_TABLES = [
+    "members", "partners", "stores", "products", "campaigns", "transactions", "redemptions",
+    "redemption_items", "point_expirations",
+]  # fmt: skip
+
 
 def _freshness(args: list[str], env: dict[str, str], target) -> dict[str, str]:
     """Each source table's status (pass, warn, error, runtime error) from sources.json."""
@@ -28,6 +34,20 @@ def _freshness(args: list[str], env: dict[str, str], target) -> dict[str, str]:
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def test_the_seeds_read_as_stale_from_their_newest_export(warehouse, tmp_path):
+    database = tmp_path / "seeds.duckdb"
+    shutil.copy(warehouse.clean, database)
+    statuses = _freshness(
+        ["-s", "source:loyalty"], dbt_env(database, tmp_path / "target"), tmp_path / "target"
+    )
+    assert statuses == {f"loyalty.{table}": "error" for table in RAW_TABLES}
+    sources = json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
+    (members,) = [row for row in sources if row["unique_id"].endswith(".members")]
+    with duckdb.connect(str(database), read_only=True) as con:
+        newest = con.execute("select max(extracted_at) from main_raw.raw_members").fetchall()
+    assert members["max_loaded_at"].startswith(newest[0][0].replace(" ", "T"))
 
 
 def test_lake_freshness_names_the_stale_tables(tmp_path):
