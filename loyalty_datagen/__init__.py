@@ -59,10 +59,8 @@ def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
 
 def _seeds_yml() -> str:
     """Seed properties: every raw column loads as text (`string` is an alias in DuckDB)."""
-    # The header still names the generator's old module path (now loyalty_datagen): changing it
-    # changes the committed seeds' bytes, so it changes together with a `make seeds`.
     lines = [
-        "# Written by `make seeds` (ml.datagen): do not edit by hand.",
+        "# Written by `make seeds` (loyalty_datagen): do not edit by hand.",
         "version: 2",
         "",
         "seeds:",
