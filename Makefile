@@ -9,12 +9,13 @@ STAMP  := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR  := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export MLFLOW_DISABLE_TELEMETRY := true
 # The embedded warehouse; DuckDB creates the file but not its folder.
 export LOYALTY_DUCKDB_PATH ?= .warehouse/loyalty.duckdb
 DBT := $(BIN)/dbt
 
 .PHONY: install run test lint unit integration seeds seeds-check docs docs-serve clean warehouse-dir browser bench \
-	install-bigquery-emulator test-bigquery judges install-judges
+	install-bigquery-emulator test-bigquery judges install-judges mlflow-ui
 
 # The warehouse holds the raw extracts' clear PII: the project's own folder for it is
 # owner-only (a folder given as an absolute path, /tmp say, is left as it is).
@@ -70,6 +71,14 @@ run: $(STAMP) warehouse-dir seeds-check
 	$(DBT) docs generate --static
 	@$(ML) models list
 	@echo "Warehouse: $(LOYALTY_DUCKDB_PATH). Docs: target/static_index.html or make docs"
+
+## mlflow-ui: MLflow's UI on loopback over the tracking store (the embedded .mlflow/ unless
+## MLFLOW_TRACKING_URI says otherwise): runs, their metrics and plots, versions and champions
+MLFLOW_PORT ?= 5000
+mlflow-ui: $(STAMP)
+	$(BIN)/mlflow server --host 127.0.0.1 --port $(MLFLOW_PORT) \
+		--backend-store-uri "$${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/.mlflow/mlflow.db}" \
+		--default-artifact-root "$(CURDIR)/.mlflow/artifacts"
 
 ## test: lint (with the dbt judges), fast unit tests, then one real dbt build shared by the
 ## integration tests side by side with the same project and ML CLI on the local BigQuery

@@ -28,7 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 from ml.config import Settings
 from ml.lifecycle import Context, train
-settings = replace(Settings(), registry_dir=Path(sys.argv[2]))
+settings = replace(Settings(), mlflow_tracking_uri=sys.argv[2])
 start = time.perf_counter()
 mv = train(Context.from_settings(settings), sys.argv[1])
 print(json.dumps({"seconds": time.perf_counter() - start, "version": mv.version,
@@ -41,11 +41,11 @@ def _memory_gb() -> float:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
 
 
-def bench_training(registry: Path) -> dict:
+def bench_training(tracking_uri: str) -> dict:
     out = {}
     for name in MODELS:
         proc = subprocess.run(
-            [sys.executable, "-c", CHILD, name, str(registry)],
+            [sys.executable, "-c", CHILD, name, tracking_uri],
             capture_output=True,
             text=True,
             check=False,
@@ -58,7 +58,6 @@ def bench_training(registry: Path) -> dict:
 
 
 def bench_scoring(settings: Settings) -> dict:
-    from ml import registry
     from ml.lifecycle import Context, resolve_and_check
     from ml.scoring import score
     from ml.training import feature_frame, predict
@@ -67,7 +66,7 @@ def bench_scoring(settings: Settings) -> dict:
     out = {}
     for name in MODELS:
         spec = ctx.spec(name)
-        model = registry.load_model(registry.get_version(settings.registry_dir, name))
+        model = ctx.registry.load_model(ctx.registry.get_version(name))
         source = resolve_and_check(ctx, spec)
         columns = list(dict.fromkeys([*spec.id_columns, spec.time_column, *spec.features]))
         X = feature_frame(ctx.warehouse.read_frame(source.relation, columns), spec)
@@ -97,11 +96,13 @@ def main() -> None:
     results_dir = settings.project_dir / "bench_results"
     results_dir.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        registry_dir = Path(tmp) / "registry"
-        training = bench_training(registry_dir)
+        tracking_uri = f"sqlite:///{Path(tmp) / 'mlflow.db'}"
+        training = bench_training(tracking_uri)
         copy = Path(tmp) / "bench.duckdb"
         shutil.copy(settings.duckdb_path, copy)
-        scoring = bench_scoring(replace(settings, duckdb_path=copy, registry_dir=registry_dir))
+        scoring = bench_scoring(
+            replace(settings, duckdb_path=copy, mlflow_tracking_uri=tracking_uri)
+        )
     report = {
         "machine": {
             "cores": os.cpu_count(),

@@ -26,8 +26,13 @@ class Settings:
     target_dir: Path = field(
         default_factory=lambda: _path("DBT_TARGET_PATH", PROJECT_ROOT / "target")
     )
-    registry_dir: Path = field(
-        default_factory=lambda: _path("LOYALTY_REGISTRY", PROJECT_ROOT / "registry")
+    # MLflow's tracking store and model registry: a team's server, or the embedded SQLite
+    # store with its artifact folder beside it (.mlflow/, git-ignored)
+    mlflow_tracking_uri: str = field(
+        default_factory=lambda: (
+            os.environ.get("MLFLOW_TRACKING_URI")
+            or f"sqlite:///{PROJECT_ROOT / '.mlflow' / 'mlflow.db'}"
+        )
     )
     specs_dir: Path = field(
         default_factory=lambda: _path("LOYALTY_SPECS", PROJECT_ROOT / "ml" / "specs")
@@ -39,6 +44,11 @@ class Settings:
         default_factory=lambda: _path("LOYALTY_DATAGEN", PROJECT_ROOT / "data" / "datagen")
     )
     target: str = field(default_factory=lambda: os.environ.get("DBT_TARGET", "dev"))
+    # BLAS/OpenMP threads of a fit or a prediction: processes that run side by side (tests,
+    # scheduler tasks) set it to share the cores instead of oversubscribing them
+    ml_threads: int | None = field(
+        default_factory=lambda: int(n) if (n := os.environ.get("LOYALTY_ML_THREADS")) else None
+    )
     # Must match dbt's var ml_scores_schema: the scored marts read this table as a source.
     scores_schema: str = field(
         default_factory=lambda: os.environ.get("LOYALTY_SCORES_SCHEMA", "ml_scores")

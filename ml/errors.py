@@ -32,3 +32,9 @@ class ArtifactError(MlError):
     """A registry artifact is missing, tampered with or holds untrusted types."""
 
     exit_code = 5
+
+
+class PromotionRefused(MlError):
+    """A challenger that does not beat the champion on the same test period."""
+
+    exit_code = 6

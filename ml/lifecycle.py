@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
-from ml import registry
+from ml import model_files
 from ml.config import Settings
 from ml.dbt_artifacts import DbtManifest, ResolvedSource, check_columns
 from ml.errors import DataError
 from ml.evaluation import evaluate
+from ml.registry import CHAMPION, ModelVersion, Registry, flat
 from ml.specs import ModelSpec, load_spec
 from ml.training import (
     SplitFrames,
@@ -34,17 +40,23 @@ class Context:
     settings: Settings
     warehouse: Warehouse
     manifest: DbtManifest
+    _registry: Registry | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Context:
-        return cls(
-            settings,
-            open_warehouse(settings),
-            DbtManifest(settings.manifest_path),
-        )
+        return cls(settings, open_warehouse(settings), DbtManifest(settings.manifest_path))
+
+    @cached_property
+    def registry(self) -> Registry:
+        """MLflow is imported on first use: the commands that do not need it start faster."""
+        return self._registry or Registry(self.settings.mlflow_tracking_uri)
 
     def spec(self, name: str) -> ModelSpec:
         return load_spec(self.settings.specs_dir, name)
+
+    def threads(self):
+        """The cap on BLAS/OpenMP threads for a fit or a prediction (none when unset)."""
+        return threadpool_limits(self.settings.ml_threads)
 
 
 def resolve_and_check(ctx: Context, spec: ModelSpec) -> ResolvedSource:
@@ -55,17 +67,31 @@ def resolve_and_check(ctx: Context, spec: ModelSpec) -> ResolvedSource:
     return source
 
 
+def rows_where(ctx: Context, spec: ModelSpec, labelled: bool) -> str:
+    """The spec's rows with (or without) a known label, inside its population if it has one."""
+    condition = f"{ctx.warehouse.quote(spec.target)} is {'not ' if labelled else ''}null"
+    if spec.population:
+        condition += f" and {ctx.warehouse.quote(spec.population)}"
+    return condition
+
+
 def labelled_frame(ctx: Context, spec: ModelSpec, source: ResolvedSource) -> pd.DataFrame:
-    df = ctx.warehouse.read_frame(
-        source.relation, spec.columns, where=f"{ctx.warehouse.quote(spec.target)} is not null"
-    )
+    df = ctx.warehouse.read_frame(source.relation, spec.columns, where=rows_where(ctx, spec, True))
     if df.empty:
-        raise DataError(f"empty training set: {source.relation} has no rows with {spec.target}")
+        population = f" in its population ({spec.population})" if spec.population else ""
+        raise DataError(
+            f"empty training set: {source.relation} has no rows with {spec.target}{population}"
+        )
     df[spec.time_column] = pd.to_datetime(df[spec.time_column])
     return df.sort_values([spec.time_column, *spec.id_columns]).reset_index(drop=True)
 
 
-def train(ctx: Context, name: str, progress: Progress = lambda _: None) -> registry.ModelVersion:
+def train(ctx: Context, name: str, progress: Progress = lambda _: None) -> ModelVersion:
+    """Select, fit and evaluate a model, then record it as an MLflow run and a registered
+    version. The first version of a model becomes its champion; later ones are challengers
+    until `ml promote`."""
+    from ml.plots import test_period_plots
+
     spec = ctx.spec(name)
     progress("checking the relation")
     source = resolve_and_check(ctx, spec)
@@ -73,15 +99,17 @@ def train(ctx: Context, name: str, progress: Progress = lambda _: None) -> regis
     df = labelled_frame(ctx, spec, source)
     split = temporal_split(df, spec)
     progress("model selection")
-    selection = select_and_fit(spec, split.train, progress=lambda c: progress(f"fitted {c}"))
-    progress("evaluating on the test period")
-    X_test, y_test = feature_frame(split.test, spec), target_vector(split.test, spec)
-    results = evaluate(
-        spec, selection.model, split.train, split.test, X_test, y_test, ctx.settings.project_dir
-    )
+    with ctx.threads():
+        selection = select_and_fit(spec, split.train, progress=lambda c: progress(f"fitted {c}"))
+        progress("evaluating on the test period")
+        X_test, y_test = feature_frame(split.test, spec), target_vector(split.test, spec)
+        results = evaluate(
+            spec, selection.model, split.train, split.test, X_test, y_test, ctx.settings.project_dir
+        )
     results["cv"] = selection.cv_results
     results["selected"] = {"candidate": selection.candidate, "params": selection.best_params}
     metadata = {
+        "description": spec.description,
         "spec": spec.to_dict(),
         "metrics": results,
         "source": {"relation": str(source.relation), "dbt_node": source.node_id},
@@ -95,22 +123,81 @@ def train(ctx: Context, name: str, progress: Progress = lambda _: None) -> regis
             "invocation_id": ctx.manifest.invocation_id,
             "manifest_sha256": ctx.manifest.sha256,
         },
+        "library_versions": model_files.library_versions(),
+        "git_commit": model_files.git_commit(ctx.settings.project_dir),
     }
-    progress("saving to the registry")
-    return registry.save_version(
-        ctx.settings.registry_dir,
-        spec.name,
-        selection.model,
-        metadata,
-        project_dir=ctx.settings.project_dir,
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        progress("plotting the test period")
+        with ctx.threads():
+            plots_for = (spec, selection.model, split.test, X_test, y_test)
+            test_period_plots(Path(tmp), *plots_for, ctx.settings.project_dir)
+        progress("registering in MLflow")
+        mv = ctx.registry.save_version(
+            spec.name,
+            selection.model,
+            metadata,
+            params=_run_params(spec, selection.candidate, selection.best_params),
+            metrics=_run_metrics(results),
+            tags=_run_tags(spec, metadata),
+            report_dir=Path(tmp),
+        )
+    if not any(v.is_champion for v in ctx.registry.list_versions(spec.name)):
+        ctx.registry.set_alias(mv, CHAMPION, {"promoted_at": _now(), "promotion": "first version"})
+        mv = ctx.registry.get_version(spec.name, mv.version)
+    return mv
+
+
+def _run_params(spec: ModelSpec, candidate: str, params: dict) -> dict:
+    described = {k: v for k, v in spec.to_dict().items() if k not in ("path", "description")}
+    return {
+        **flat("spec", described),
+        "selected.candidate": candidate,
+        **flat("selected.params", params),
+    }
+
+
+def _run_metrics(results: dict) -> dict[str, float]:
+    """Every number of the evaluation as MLflow's flat metric names: test.roc_auc,
+    baseline.rule_recency_days.roc_auc, oracle.roc_auc, gap_closed, cv.logistic.score, ..."""
+    values = {
+        "test": results["test"],
+        "baseline": results["baselines"],
+        "oracle": results.get("oracle", {}),
+        "rows": results["rows"],
+        "gap_closed": results.get("gap_closed"),
+        "mse_improvement": results.get("mse_improvement"),
+        "cv": {r["candidate"]: {"score": r["cv_score"], "std": r["cv_std"]} for r in results["cv"]},
+    }
+    return {
+        k: float(v) for k, v in flat("", values).items() if isinstance(v, int | float | np.number)
+    }
+
+
+def _run_tags(spec: ModelSpec, metadata: dict) -> dict[str, str]:
+    tags = {
+        "spec": spec.description,
+        "model_name": spec.name,
+        "task": spec.task,
+        "source": metadata["source"]["relation"],
+        "population": spec.population or "all rows",
+        "training_data_sha256": metadata["training_data"]["sha256"],
+        "test_data_sha256": metadata["test_data"]["sha256"],
+        "dbt_invocation_id": metadata["dbt"]["invocation_id"] or "",
+        "dbt_manifest_sha256": metadata["dbt"]["manifest_sha256"],
+        "git_commit": metadata["git_commit"] or "",
+    }
+    return {k: str(v) for k, v in tags.items()}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
 class HeldOutPeriod:
     """A registered version and its spec's test period, read from today's warehouse."""
 
-    version: registry.ModelVersion
+    version: ModelVersion
     model: object
     spec: ModelSpec
     split: SplitFrames
@@ -119,8 +206,8 @@ class HeldOutPeriod:
 
 
 def load_test_period(ctx: Context, name: str, version: str | None = None) -> HeldOutPeriod:
-    mv = registry.get_version(ctx.settings.registry_dir, name, version)
-    model = registry.load_model(mv)
+    mv = ctx.registry.get_version(name, version)
+    model = ctx.registry.load_model(mv)
     spec = ctx.spec(name)
     split = temporal_split(labelled_frame(ctx, spec, resolve_and_check(ctx, spec)), spec)
     return HeldOutPeriod(
@@ -131,10 +218,11 @@ def load_test_period(ctx: Context, name: str, version: str | None = None) -> Hel
 def evaluate_version(ctx: Context, name: str, version: str | None = None) -> dict:
     """Re-run a registered model on its spec's test period with today's data."""
     t = load_test_period(ctx, name, version)
-    results = evaluate(
-        t.spec, t.model, t.split.train, t.split.test, t.X, t.y, ctx.settings.project_dir
-    )
-    results["version"] = t.version.version
+    with ctx.threads():
+        results = evaluate(
+            t.spec, t.model, t.split.train, t.split.test, t.X, t.y, ctx.settings.project_dir
+        )
+    results["version"] = t.version.label
     results["test_data"] = frame_fingerprint(t.split.test, t.spec)
     results["same_test_data_as_training"] = (
         results["test_data"]["sha256"] == t.version.metadata["test_data"]["sha256"]

@@ -1,360 +1,296 @@
-"""File-system model registry: every training run becomes an immutable version directory,
-so a score can always be traced back to the exact model file, spec, data and code that made it.
+"""The model registry is MLflow's tracking store and model registry: every `ml train` is a run
+in the experiment named after the model, every trained model a registered version, and the
+version that scores is the one with the `champion` alias. Data scientists compare runs and
+promote versions in the tool they already use (`make mlflow-ui`).
 
-Layout: ``<registry_dir>/<model_name>/v0001/`` holding ``model.skops``, ``metadata.json``,
-``metrics.json``, ``spec.json`` and, written last, ``COMPLETE``. A directory without the marker
-is a crashed or running save and is invisible to every reader.
+What MLflow does not do lives here. MLflow's scikit-learn flavour pickles the model, so a
+version's artifact folder holds `model.skops` and `metadata.json` instead (ml/model_files.py),
+the file's SHA-256 is a tag of the version, and every load checks the file against it. Nothing
+in an artifact folder is trusted: a version whose folder lacks a file, or whose file changed,
+carries its `problem` and is refused without hiding the others.
 
-Models are stored with skops, never pickle: loading checks the file against the checksum taken
-at save time, then refuses any type outside ``TRUSTED_TYPE_PREFIXES`` before skops builds it.
-
-A registry is a folder anyone with write access can edit, so nothing in ``metadata.json`` is
-trusted either: ``model_file`` must name a file inside its own version folder, the fields
-readers need must be there, and one broken version is reported as broken (``problem``)
-without hiding or failing the others.
+The embedded default is a SQLite store with an artifact folder beside it, under `.mlflow/`
+(git-ignored); `MLFLOW_TRACKING_URI` points at a team's tracking server instead.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import importlib.metadata
 import json
-import platform
+import logging
+import os
 import re
-import shutil
-import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import numpy as np
-import skops.io as sio
 
-from ml.config import Settings
+from ml import model_files
 from ml.errors import ArtifactError, SpecError
 
+MODEL_DIR = "model"  # the run's artifact folder a registered version points at
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
-METRICS_FILE = "metrics.json"
-SPEC_FILE = "spec.json"
-COMPLETE_MARKER = "COMPLETE"
-
-# What skops may build beyond its own defaults. An entry ending in "." trusts classes defined
-# in that package; any other entry is one exact type. skops 0.16 reports exactly these for our
-# pipelines: numpy.dtype (ColumnTransformer/encoders), sklearn.tree._tree.Tree (random forests)
-# and sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor (HistGradientBoosting*).
-TRUSTED_TYPE_PREFIXES: tuple[str, ...] = ("sklearn.", "scipy.sparse.", "numpy.dtype")
-
-# Fields the registry owns; a caller passing them would be silently overwritten, so it's a bug.
-_REGISTRY_FIELDS = (
-    "model_name",
-    "version",
-    "created_at",
-    "model_file",
-    "model_sha256",
-    "library_versions",
-    "git_commit",
-)
-_REQUIRED_LIBRARIES = ("scikit-learn", "skops", "numpy", "pandas", "scipy")
-_OPTIONAL_LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb")
-_VERSION_RE = re.compile(r"^v(\d{4,})$")
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_MAX_RACE_RETRIES = 100
+CHAMPION = "champion"
+SHA_TAG = "model_sha256"
 # What every reader of a version needs from its metadata.json.
-_REQUIRED_METADATA = ("created_at", "model_file", "model_sha256", "metrics")
+_REQUIRED_METADATA = ("created_at", "metrics", "spec", "split")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
 class ModelVersion:
     model_name: str
-    version: str
-    path: Path
+    version: str  # MLflow's version number, "3"
+    run_id: str | None
+    source: str  # artifact URI of the version's model folder
     metadata: dict[str, Any]
-    # Why the version cannot be used (unreadable or incomplete metadata, model file outside
-    # its folder, missing or changed since it was saved), or None for a healthy version.
+    tags: Mapping[str, str]
+    aliases: tuple[str, ...] = ()
+    # Why the version cannot be used (a file missing from its artifacts, the model file changed
+    # since it was registered, unreadable metadata), or None for a healthy version.
     problem: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"v{self.version}"
 
     @property
     def metrics(self) -> dict[str, Any]:
         return self.metadata.get("metrics") or {}
 
     @property
-    def created_at(self) -> datetime:
-        return datetime.fromisoformat(self.metadata["created_at"])
-
-    @property
-    def model_path(self) -> Path:
-        """Confined to the version folder: a metadata.json saying `../../outside.skops` (or
-        an absolute path, or a symlink leading out) is refused, not followed."""
-        name = str(self.metadata.get("model_file", MODEL_FILE))
-        path = self.path / name
-        if (
-            Path(name).name != name
-            or name in ("", ".", "..")
-            or path.resolve().parent != self.path.resolve()
-        ):
-            raise ArtifactError(
-                f"{self.path / METADATA_FILE}: model_file {name!r} is not a file of its own "
-                "version folder; refusing to read it"
-            )
-        return path
+    def is_champion(self) -> bool:
+        return CHAMPION in self.aliases
 
     def usable(self) -> ModelVersion:
         """Itself, or an ArtifactError saying what is wrong with it."""
         if self.problem:
-            raise ArtifactError(f"{self.model_name} {self.version} is broken: {self.problem}")
+            raise ArtifactError(f"{self.model_name} {self.label} is broken: {self.problem}")
         return self
 
 
-def save_version(
-    registry_dir: Path,
-    model_name: str,
-    model: Any,
-    metadata: dict[str, Any],
-    *,
-    project_dir: Path | None = None,
-) -> ModelVersion:
-    """Store a fitted model as the next version. ``project_dir`` is where the git commit is read
-    (default: the configured project), so runs record the code they were trained with."""
-    if not _NAME_RE.match(model_name):
-        raise SpecError(
-            f"model name {model_name!r} cannot be a registry folder: "
-            "use letters, digits, '_', '-' or '.'"
-        )
-    clashes = sorted(set(metadata) & set(_REGISTRY_FIELDS))
-    if clashes:
-        raise ValueError(f"metadata keys {clashes} are set by the registry itself")
-    # Fail on unserialisable metadata before a version number is taken.
-    _to_json(metadata)
+class Registry:
+    """One MLflow store (tracking + registry) through one quiet client."""
 
-    path = _create_version_dir(Path(registry_dir) / model_name)
-    try:
-        sio.dump(model, path / MODEL_FILE)
-        full = {
-            **metadata,
-            "model_name": model_name,
-            "version": path.name,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "model_file": MODEL_FILE,
-            "model_sha256": _sha256(path / MODEL_FILE),
-            "library_versions": library_versions(),
-            "git_commit": git_commit(project_dir or Settings().project_dir),
-        }
-        (path / METADATA_FILE).write_text(_to_json(full))
-        (path / METRICS_FILE).write_text(_to_json(metadata.get("metrics") or {}))
-        (path / SPEC_FILE).write_text(_to_json(metadata.get("spec") or {}))
-        for written in path.iterdir():  # owner-only, whatever the caller's umask
-            written.chmod(0o600)
-        (path / COMPLETE_MARKER).write_text(full["model_sha256"] + "\n")
-        (path / COMPLETE_MARKER).chmod(0o600)
-    except BaseException:
-        # A half-written version would never be read, but it would confuse whoever looks.
-        shutil.rmtree(path, ignore_errors=True)
-        raise
-    return ModelVersion(model_name, path.name, path, json.loads(_to_json(full)))
+    def __init__(self, tracking_uri: str):
+        self.tracking_uri = tracking_uri
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        if self.local_folder:
+            self.local_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        from mlflow import MlflowClient
 
+        # MLflow's and alembic's INFO lines (a new store's migrations) would bury the CLI's
+        # own output; MLflow sets its logger's level when imported, so after the import
+        for name in ("mlflow", "alembic"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
-def list_models(registry_dir: Path) -> list[str]:
-    """Models with at least one complete version; folders of crashed first runs do not count."""
-    root = Path(registry_dir)
-    if not root.is_dir():
-        return []
-    return sorted(
-        p.name
-        for p in root.iterdir()
-        if p.is_dir() and _NAME_RE.match(p.name) and _complete_version_dirs(p)
-    )
+        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
-
-def list_versions(
-    registry_dir: Path, model_name: str, check_files: bool = False
-) -> list[ModelVersion]:
-    """Complete versions of one model, oldest first, each checked (metadata and model file
-    confinement; with `check_files`, the file's existence and checksum too, which reads every
-    version's file): a broken one carries its `problem` instead of raising."""
-    if not _NAME_RE.match(model_name):
-        return []
-    model_dir = Path(registry_dir) / model_name
-    return [_read_version(model_name, p, check_files) for p in _complete_version_dirs(model_dir)]
-
-
-def version_problem(version: ModelVersion, check_file: bool = True) -> str | None:
-    """What makes a version unusable, checked without building the model."""
-    missing = [key for key in _REQUIRED_METADATA if key not in version.metadata]
-    if missing:
-        return f"{METADATA_FILE} lacks {', '.join(missing)}"
-    if not isinstance(version.metadata["metrics"], dict):
-        return f"{METADATA_FILE}: metrics is not a mapping"
-    try:
-        path = version.model_path
-    except ArtifactError as err:
-        return str(err)
-    if not check_file:
+    @property
+    def local_folder(self) -> Path | None:
+        """The folder of an embedded SQLite store; its artifacts live beside it."""
+        if self.tracking_uri.startswith("sqlite:///"):
+            return Path(self.tracking_uri.removeprefix("sqlite:///")).parent
         return None
-    if not path.is_file():
-        return f"model file {path} is missing"
-    if _sha256(path) != version.metadata["model_sha256"]:
-        return f"model file {path} was modified after it was saved (checksum mismatch)"
+
+    def experiment_id(self, name: str) -> str:
+        found = self.client.get_experiment_by_name(name)
+        if found is not None:
+            return found.experiment_id
+        location = (self.local_folder / "artifacts").as_uri() if self.local_folder else None
+        return self.client.create_experiment(name, artifact_location=location)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def save_version(
+        self,
+        model_name: str,
+        model: Any,
+        metadata: dict[str, Any],
+        *,
+        params: Mapping[str, Any],
+        metrics: Mapping[str, float],
+        tags: Mapping[str, str],
+        report_dir: Path | None = None,
+    ) -> ModelVersion:
+        """One run (params, metrics, tags, the model folder and the report's files as
+        artifacts) and one registered version pointing at its model folder. A crash leaves a
+        FAILED run and no version: readers only see versions whose artifacts were written."""
+        if not _NAME.fullmatch(model_name):
+            raise SpecError(f"model name {model_name!r}: use letters, digits, '_', '-' or '.'")
+        from mlflow.entities import Metric, Param, RunTag
+
+        body = _to_json({**metadata, "created_at": _now()})  # unserialisable: fail before a run
+        run = self.client.create_run(self.experiment_id(model_name), run_name=_now(), tags=tags)
+        run_id = run.info.run_id
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = Path(tmp) / MODEL_DIR
+                folder.mkdir()
+                sha = model_files.dump(model, folder / MODEL_FILE)
+                (folder / METADATA_FILE).write_text(body)
+                self.client.log_artifacts(run_id, str(folder), MODEL_DIR)
+            if report_dir is not None:
+                self.client.log_artifacts(run_id, str(report_dir), "report")
+            stamp = int(datetime.now(UTC).timestamp() * 1000)
+            self.client.log_batch(
+                run_id,
+                metrics=[Metric(_key(k), float(v), stamp, 0) for k, v in metrics.items()],
+                params=[Param(_key(k), _param(v)) for k, v in params.items()],
+                tags=[RunTag(SHA_TAG, sha)],
+            )
+            if not self.client.search_registered_models(f"name = '{model_name}'"):
+                self.client.create_registered_model(model_name, description=tags.get("spec"))
+            created = self.client.create_model_version(
+                model_name,
+                f"{run.info.artifact_uri}/{MODEL_DIR}",
+                run_id,
+                tags={SHA_TAG: sha, **{k: v for k, v in tags.items() if k != "spec"}},
+                description=metadata.get("description"),
+            )
+        except BaseException:
+            self.client.set_terminated(run_id, "FAILED")
+            raise
+        self.client.set_terminated(run_id, "FINISHED")
+        return self.get_version(model_name, str(created.version))
+
+    def set_alias(self, version: ModelVersion, alias: str, tags: Mapping[str, str]) -> None:
+        for key, value in tags.items():
+            self.client.set_model_version_tag(version.model_name, version.version, key, value)
+        self.client.set_registered_model_alias(version.model_name, alias, version.version)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def list_models(self) -> list[str]:
+        return sorted(m.name for m in self.client.search_registered_models())
+
+    def list_versions(self, model_name: str, check_files: bool = False) -> list[ModelVersion]:
+        """Every version, oldest first, each checked (its metadata; with `check_files`, the
+        model file's checksum too): a broken one carries its `problem` instead of raising."""
+        if not _NAME.fullmatch(model_name):
+            return []
+        found = self.client.search_model_versions(f"name = '{model_name}'")
+        aliases = self._aliases(model_name) if found else {}
+        return [
+            self._read(v, aliases.get(str(v.version), ()), check_files)
+            for v in sorted(found, key=lambda v: int(v.version))
+        ]
+
+    def get_version(self, model_name: str, version: str | None = None) -> ModelVersion:
+        """One version by number ("3", "v3"), alias ("champion") or "latest"; None is the
+        champion. The error lists what exists, so the command line can be fixed."""
+        versions = self.list_versions(model_name)
+        if not versions:
+            known = ", ".join(self.list_models()) or "none"
+            raise ArtifactError(
+                f"no model {model_name!r} in the registry {self.tracking_uri} "
+                f"(models: {known}): run `ml train {model_name}` first"
+            )
+        wanted = CHAMPION if version is None else version.lower().removeprefix("v")
+        if wanted == "latest":
+            chosen = versions[-1]  # the newest, even when broken: falling back would be silent
+        else:
+            matches = [v for v in versions if wanted in (v.version, *v.aliases)]
+            if not matches:
+                raise ArtifactError(
+                    f"model {model_name!r} has no version or alias {version or CHAMPION!r} "
+                    f"(versions: {', '.join(_described(v) for v in versions)})"
+                )
+            chosen = matches[0]
+        return self._with_file_checked(chosen).usable()
+
+    def load_model(self, version: ModelVersion) -> Any:
+        with self._download(version.usable()) as folder:
+            return model_files.load(folder / MODEL_FILE, version.tags.get(SHA_TAG))
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _aliases(self, model_name: str) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for alias, number in self.client.get_registered_model(model_name).aliases.items():
+            out[str(number)] = (*out.get(str(number), ()), alias)
+        return out
+
+    @contextmanager
+    def _download(self, version: ModelVersion) -> Iterator[Path]:
+        """The version's model folder as local files (a local store's is read in place)."""
+        local = _local_path(version.source)
+        if local is not None:
+            yield local
+            return
+        from mlflow.artifacts import download_artifacts
+
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                path = download_artifacts(
+                    artifact_uri=version.source, dst_path=tmp, tracking_uri=self.tracking_uri
+                )
+            except Exception as err:  # the store's own error types vary by backend
+                raise ArtifactError(f"cannot read {version.source}: {err}") from None
+            yield Path(path)
+
+    def _read(self, raw, aliases: tuple[str, ...], check_file: bool) -> ModelVersion:
+        version = ModelVersion(
+            raw.name, str(raw.version), raw.run_id, raw.source, {}, dict(raw.tags), aliases
+        )
+        try:
+            with self._download(version) as folder:
+                metadata = json.loads((folder / METADATA_FILE).read_text())
+        except (OSError, ValueError, ArtifactError) as err:
+            return replace(version, problem=f"cannot read its {METADATA_FILE}: {err}")
+        if not isinstance(metadata, dict):
+            return replace(version, problem=f"{METADATA_FILE} is not an object")
+        version = replace(version, metadata=metadata)
+        missing = [key for key in _REQUIRED_METADATA if key not in metadata]
+        if missing:
+            return replace(version, problem=f"{METADATA_FILE} lacks {', '.join(missing)}")
+        if SHA_TAG not in version.tags:
+            return replace(version, problem=f"the version has no {SHA_TAG} tag")
+        return self._with_file_checked(version) if check_file else version
+
+    def _with_file_checked(self, version: ModelVersion) -> ModelVersion:
+        if version.problem:
+            return version
+        with self._download(version) as folder:
+            path = folder / MODEL_FILE
+            if not path.is_file():
+                problem = f"{MODEL_FILE} is missing from its artifacts ({version.source})"
+            elif model_files.sha256(path) != version.tags.get(SHA_TAG):
+                problem = f"{MODEL_FILE} was modified after it was registered (checksum mismatch)"
+            else:
+                problem = None
+        return replace(version, problem=problem)
+
+
+def _described(version: ModelVersion) -> str:
+    return version.version + (f" ({', '.join(version.aliases)})" if version.aliases else "")
+
+
+def _local_path(uri: str) -> Path | None:
+    parsed = urlparse(uri)
+    if parsed.scheme == "file" or (parsed.scheme == "" and uri.startswith("/")):
+        return Path(unquote(parsed.path))
     return None
 
 
-def get_version(registry_dir: Path, model_name: str, version: str | None = None) -> ModelVersion:
-    """One version by name ("v0003", "3" or "latest"/None for the newest complete one), with an
-    error that lists what does exist so the user can fix the command line."""
-    registry_dir = Path(registry_dir)
-    versions = list_versions(registry_dir, model_name)
-    if not versions:
-        models = list_models(registry_dir)
-        known = ", ".join(models) if models else "none"
-        raise ArtifactError(f"no model {model_name!r} in registry {registry_dir} (models: {known})")
-    if version is None or version == "latest":
-        # the newest, even when broken: falling back to an older one would be silent
-        return _with_file_checked(versions[-1]).usable()
-    wanted = _normalise_version(version)
-    for v in versions:
-        if v.version == wanted:
-            return _with_file_checked(v).usable()
-    raise ArtifactError(
-        f"model {model_name!r} has no version {version!r} "
-        f"(versions: {', '.join(v.version for v in versions)})"
-    )
+def _key(name: str) -> str:
+    """A metric or param name MLflow accepts everywhere (no ':' on Windows stores)."""
+    return re.sub(r"[^/\w.\- ]", "_", name)
 
 
-def load_model(version: ModelVersion) -> Any:
-    """Rebuild the model, refusing files changed since they were saved or holding types that
-    could run code on load. Never falls back to pickle."""
-    path = version.usable().model_path
-    if not path.is_file():
-        raise ArtifactError(f"model file {path} is missing")
-    expected = version.metadata.get("model_sha256")
-    if not expected or _sha256(path) != expected:
-        raise ArtifactError(
-            f"model file {path} was modified after it was saved (checksum mismatch); "
-            "refusing to load it, retrain or restore the file"
-        )
-    try:
-        found = sio.get_untrusted_types(file=path)
-    except Exception as err:  # a corrupt zip or header: name the file, not skops internals
-        raise ArtifactError(f"model file {path} is not a readable skops file: {err}") from err
-    refused = [name for name in found if not is_trusted_type(name)]
-    if refused:
-        raise ArtifactError(
-            f"model file {path} holds untrusted types {', '.join(refused)}; refusing to load it"
-        )
-    return sio.load(path, trusted=list(found))
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def is_trusted_type(type_name: str) -> bool:
-    """Whether skops may build ``type_name``. The name is resolved and must be a class really
-    defined in the trusted package: a re-exported function (say ``os.system`` imported into
-    some sklearn module) would pass a pure name check but gets called by skops' reduce loader."""
-    module_name, _, attr = type_name.rpartition(".")
-    if not module_name:
-        return False
-    for prefix in TRUSTED_TYPE_PREFIXES:
-        package = prefix.endswith(".")
-        if (package and type_name.startswith(prefix)) or type_name == prefix:
-            break
-    else:
-        return False
-    try:
-        obj = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError):
-        return False
-    if not isinstance(obj, type):
-        return False
-    defined_in = f"{obj.__module__}.{obj.__qualname__}"
-    return defined_in.startswith(prefix) if package else defined_in == type_name
-
-
-def library_versions() -> dict[str, str | None]:
-    """Versions that decide whether a model file loads and predicts the same way again."""
-    versions: dict[str, str | None] = {"python": platform.python_version()}
-    for dist in _REQUIRED_LIBRARIES + _OPTIONAL_LIBRARIES:
-        try:
-            versions[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            if dist in _REQUIRED_LIBRARIES:
-                versions[dist] = None
-    return versions
-
-
-def git_commit(project_dir: Path) -> str | None:
-    """The checked-out commit, or None: lineage is best effort and must never stop a save."""
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(project_dir), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    commit = result.stdout.strip()
-    return commit if result.returncode == 0 and re.fullmatch(r"[0-9a-f]{40,64}", commit) else None
-
-
-def _create_version_dir(model_dir: Path) -> Path:
-    """Take the next free number; ``exist_ok=False`` makes two concurrent runs pick different
-    numbers instead of writing into the same folder."""
-    model_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    number = max((_version_number(p) for p in model_dir.iterdir()), default=0) + 1
-    for _ in range(_MAX_RACE_RETRIES):
-        path = model_dir / f"v{number:04d}"
-        try:
-            path.mkdir(mode=0o700, exist_ok=False)
-        except FileExistsError:
-            number += 1
-            continue
-        return path
-    raise ArtifactError(f"could not allocate a new version under {model_dir}")
-
-
-def _complete_version_dirs(model_dir: Path) -> list[Path]:
-    if not model_dir.is_dir():
-        return []
-    dirs = [
-        p
-        for p in model_dir.iterdir()
-        if p.is_dir() and _version_number(p) and (p / COMPLETE_MARKER).is_file()
-    ]
-    return sorted(dirs, key=_version_number)
-
-
-def _with_file_checked(version: ModelVersion) -> ModelVersion:
-    """The chosen version with its file checked too (only its own file is read)."""
-    if version.problem:
-        return version
-    return replace(version, problem=version_problem(version, check_file=True))
-
-
-def _read_version(model_name: str, path: Path, check_file: bool) -> ModelVersion:
-    try:
-        metadata = json.loads((path / METADATA_FILE).read_text())
-    except (OSError, ValueError) as err:
-        return ModelVersion(model_name, path.name, path, {}, f"cannot read {METADATA_FILE}: {err}")
-    if not isinstance(metadata, dict):
-        return ModelVersion(model_name, path.name, path, {}, f"{METADATA_FILE} is not an object")
-    version = ModelVersion(model_name, path.name, path, metadata)
-    return replace(version, problem=version_problem(version, check_file))
-
-
-def _version_number(path: Path) -> int:
-    match = _VERSION_RE.match(path.name)
-    return int(match.group(1)) if match else 0
-
-
-def _normalise_version(version: str) -> str:
-    digits = version[1:] if version[:1] in ("v", "V") else version
-    return f"v{int(digits):04d}" if digits.isdigit() else version
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+def _param(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=_json_default)
+    return text[:6000]  # MLflow's limit for a param value
 
 
 def _to_json(value: Any) -> str:
@@ -373,3 +309,15 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, date):  # datetime too
         return value.isoformat()
     raise TypeError(f"metadata value {value!r} of type {type(value).__name__} is not JSON")
+
+
+def flat(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Nested metrics as MLflow's flat names: {"test": {"roc_auc": .9}} -> test.roc_auc."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            out.update(flat(name, value))
+        else:
+            out[name] = value
+    return out

@@ -1,5 +1,10 @@
 """Batch scoring: rows to score stream from the warehouse in Arrow batches, never as one big
-frame; only the predictions (a few columns) are collected, then written in one transaction."""
+frame; only the predictions (a few columns) are collected, then written in one transaction.
+
+A version scores every cutoff from its test period on, inside the spec's population: the
+test cutoffs, whose labels were known at training, are its backtest, and every later cutoff
+is live. So the realised performance (dbt's ml_score_outcomes and mart_model_performance)
+has rows as soon as a version is scored, and gains one per cutoff as labels complete."""
 
 from __future__ import annotations
 
@@ -10,7 +15,6 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
-from ml import registry
 from ml.lifecycle import Context, resolve_and_check
 from ml.training import feature_frame, predict
 from ml.warehouse import Relation
@@ -41,18 +45,19 @@ def score(
     where: str | None = None,
     progress: Callable[[int], None] = lambda _: None,
 ) -> ScoreResult:
-    """Score the rows whose label is not known yet (the target is null), or `where`."""
-    mv = registry.get_version(ctx.settings.registry_dir, name, version)
-    model = registry.load_model(mv)
+    """Score the version's cutoffs (the champion's unless a version is given), or `where`."""
+    mv = ctx.registry.get_version(name, version)
+    model = ctx.registry.load_model(mv)
     spec = ctx.spec(name)
     source = resolve_and_check(ctx, spec)
     columns = list(dict.fromkeys([*spec.id_columns, spec.time_column, *spec.features]))
-    condition = where or f"{ctx.warehouse.quote(spec.target)} is null"
+    condition = where or _scored_rows(ctx, spec, mv.metadata["split"]["test_periods"][0])
     scored_at = datetime.now(UTC).replace(tzinfo=None)
     parts: list[pa.Table] = []
     for batch in ctx.warehouse.read_batches(source.relation, columns, condition, batch_size):
         df = batch.to_pandas()
-        values = predict(model, spec, feature_frame(df, spec))
+        with ctx.threads():
+            values = predict(model, spec, feature_frame(df, spec))
         parts.append(
             pa.table(
                 {
@@ -73,3 +78,11 @@ def score(
     written = ctx.warehouse.replace_scores(target, scores)
     cutoffs = sorted({str(d) for d in scores.column("cutoff_date").to_pylist()})
     return ScoreResult(spec.name, mv.version, written, cutoffs, str(target))
+
+
+def _scored_rows(ctx: Context, spec, first_test_period: str) -> str:
+    """Every row of the population from the version's first test cutoff on, labelled or not."""
+    condition = f"{ctx.warehouse.quote(spec.time_column)} >= date '{first_test_period}'"
+    if spec.population:
+        condition += f" and {ctx.warehouse.quote(spec.population)}"
+    return condition

@@ -35,6 +35,7 @@ class Candidate:
     estimator: str  # import path, e.g. sklearn.linear_model.LogisticRegression
     params: dict[str, Any] = field(default_factory=dict)
     grid: dict[str, list[Any]] = field(default_factory=dict)
+    numeric_transform: str | None = None  # applied before scaling: arcsinh (ml.training)
 
     def build(self, random_state: int) -> BaseEstimator:
         module_name, _, class_name = self.estimator.rpartition(".")
@@ -86,6 +87,8 @@ class ModelSpec:
     baseline_feature: str | None = None  # recency-like (classification) or last value (regression)
     baseline_direction: Literal["higher_is_positive", "lower_is_positive"] = "higher_is_positive"
     oracle_file: str | None = None  # generated data only: true probabilities for the ceiling
+    # a boolean column: the rows the model is trained, evaluated, scored and monitored on
+    population: str | None = None
     path: str = ""
 
     @property
@@ -99,6 +102,8 @@ class ModelSpec:
             seen.setdefault(c, None)
         if self.baseline_feature:
             seen.setdefault(self.baseline_feature, None)
+        if self.population:
+            seen.setdefault(self.population, None)
         return list(seen)
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,6 +127,9 @@ def parse_spec(raw: dict, path: Path) -> ModelSpec:
     candidates = [Candidate(**c) for c in _require(raw, "candidates", path)]
     if not candidates:
         raise SpecError(f"{path}: at least one candidate estimator is needed")
+    for c in candidates:
+        if c.numeric_transform not in (None, "arcsinh"):
+            raise SpecError(f"{path}: numeric_transform of {c.name} must be arcsinh or absent")
     metric = raw.get("selection_metric", METRICS[task][0])
     if metric not in METRICS[task]:
         raise SpecError(f"{path}: selection_metric {metric!r} is not one of {METRICS[task]}")
@@ -146,6 +154,7 @@ def parse_spec(raw: dict, path: Path) -> ModelSpec:
         baseline_feature=raw.get("baseline", {}).get("feature"),
         baseline_direction=raw.get("baseline", {}).get("direction", "higher_is_positive"),
         oracle_file=raw.get("oracle_file"),
+        population=raw.get("population"),
         path=str(path),
     )
 

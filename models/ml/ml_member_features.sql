@@ -208,6 +208,9 @@ rebuilt as (
         state,
         region,
         cast(extract(year from cutoff_date) - birth_year as integer) as age_years,
+        -- the churn model's population (docs block ml_population)
+        {{ ineligible_reason('status', 'purchases_lifetime', 'recency_days') }} is null as is_eligible,
+        {{ ineligible_reason('status', 'purchases_lifetime', 'recency_days') }} as ineligible_reason,
         -- labels (null until the 90-day window after the cutoff is complete)
         {{ label_values() }},
         loaded_through

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ml.cli import app
+from ml.registry import Registry
 from tests.bigquery.conftest import emulator_env
 from tests.integration.conftest import dbt, run_dbt
 
@@ -197,21 +198,23 @@ def test_ml_trains_and_scores_against_the_emulator(emulator, tmp_path):
         "bigquery_emulator",
         "--target-dir",
         str(emulator.second),
-        "--registry",
-        str(tmp_path / "registry"),
+        "--tracking-uri",
+        f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}",
     ]
     env = {"LOYALTY_REPORTS": str(tmp_path / "reports")}
     client = emulator.client()
-    unlabelled = client.query(
-        "select count(*) as n from `loyalty_ml.ml_member_features` where churned_next_90d is null"
-    )
-    expected = next(iter(unlabelled.result())).n
-    assert expected > 0
     for args in (["train", "churn"], ["score", "churn"], ["score", "churn"]):
         result = runner.invoke(app, [*base, *args], env=env)
         assert result.exit_code == 0, result.output
         assert "Traceback" not in result.output
-    assert (tmp_path / "registry" / "churn" / "v0001").is_dir()
+    champion = Registry(base[-1]).get_version("churn")
+    first_test_cutoff = champion.metadata["split"]["test_periods"][0]
+    to_score = client.query(
+        "select count(*) as n from `loyalty_ml.ml_member_features` "
+        f"where is_eligible and cutoff_date >= date '{first_test_cutoff}'"
+    )
+    expected = next(iter(to_score.result())).n
+    assert expected > 0
     written = client.query(
         "select count(*) as n, count(distinct entity_id) as members, min(score) as low, "
         "max(score) as high from `ml_scores.model_scores` where model_name = 'churn'"

@@ -131,7 +131,7 @@ def ml_settings(warehouse, tmp_path_factory) -> Settings:
         Settings(),
         duckdb_path=warehouse.path,
         target_dir=warehouse.target,
-        registry_dir=tmp / "registry",
+        mlflow_tracking_uri=f"sqlite:///{tmp / 'mlflow' / 'mlflow.db'}",
         reports_dir=tmp / "reports",
         target="dev",
     )

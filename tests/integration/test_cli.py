@@ -45,8 +45,8 @@ def invoke(args, warehouse, tmp_path, specs, target=None):
     base = [
         "--warehouse",
         str(warehouse.path),
-        "--registry",
-        str(tmp_path / "registry"),
+        "--tracking-uri",
+        f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}",
         "--target-dir",
         str(target or warehouse.target),
     ]
@@ -63,14 +63,15 @@ def write_spec(specs, **changes):
 def test_train_evaluate_score_report_list_show(warehouse, tmp_path, specs):
     trained = invoke(["train", "tiny"], warehouse, tmp_path, specs)
     assert trained.exit_code == 0, trained.output
-    assert "v0001" in trained.output and "better than" in trained.output
+    assert "tiny v1" in trained.output and "better than" in trained.output
+    assert "the champion (first version)" in trained.output
     evaluated = invoke(["evaluate", "tiny"], warehouse, tmp_path, specs)
     assert evaluated.exit_code == 0 and "same rows as at training" in evaluated.output
     scored = invoke(["score", "tiny"], warehouse, tmp_path, specs)
     assert scored.exit_code == 0 and "scores for cutoff" in scored.output
     reported = invoke(["report", "tiny"], warehouse, tmp_path, specs)
     assert reported.exit_code == 0, reported.output
-    report_dir = tmp_path / "reports" / "tiny" / "v0001"
+    report_dir = tmp_path / "reports" / "tiny" / "v1"
     pngs = {p.name for p in report_dir.glob("*.png")}
     assert {"predicted_vs_actual.png", "residuals.png", "importance.png"} <= pngs
     assert "(predicted_vs_actual.png)" in (report_dir / "report.md").read_text()
@@ -78,7 +79,7 @@ def test_train_evaluate_score_report_list_show(warehouse, tmp_path, specs):
     assert listed.exit_code == 0 and "tiny" in listed.output
     shown = invoke(["models", "show", "tiny", "--json"], warehouse, tmp_path, specs)
     assert shown.exit_code == 0
-    assert json.loads(shown.output)["version"] == "v0001"
+    assert json.loads(shown.output)["tags"]["model_sha256"]
 
 
 def test_unknown_model(warehouse, tmp_path, specs):
@@ -203,7 +204,7 @@ def test_missing_warehouse_file(warehouse, tmp_path, specs):
 
 def test_tampered_artifact_is_refused(warehouse, tmp_path, specs):
     assert invoke(["train", "tiny"], warehouse, tmp_path, specs).exit_code == 0
-    model_file = next((tmp_path / "registry" / "tiny").glob("v*/model.skops"))
+    model_file = next((tmp_path / "mlflow" / "artifacts").glob("*/artifacts/model/model.skops"))
     data = bytearray(model_file.read_bytes())
     data[len(data) // 2] ^= 0xFF
     model_file.write_bytes(bytes(data))
@@ -214,6 +215,6 @@ def test_tampered_artifact_is_refused(warehouse, tmp_path, specs):
 
 def test_unknown_version(warehouse, tmp_path, specs):
     assert invoke(["train", "tiny"], warehouse, tmp_path, specs).exit_code == 0
-    result = invoke(["score", "tiny", "--version", "v0042"], warehouse, tmp_path, specs)
+    result = invoke(["score", "tiny", "--version", "v42"], warehouse, tmp_path, specs)
     assert result.exit_code == 5
-    assert "v0042" in result.output and "v0001" in result.output
+    assert "'v42'" in result.output and "versions: 1 (champion)" in result.output

@@ -89,7 +89,7 @@ def test_ml_score_killed_inside_its_write_keeps_scores_whole(trained, ml_setting
     shutil.copy(ml_settings.duckdb_path, db)
     env = {
         **dbt_env(db, ml_settings.target_dir),
-        "LOYALTY_REGISTRY": str(ml_settings.registry_dir),
+        "MLFLOW_TRACKING_URI": ml_settings.mlflow_tracking_uri,
         "LOYALTY_DBT_THREADS": "1",
     }
     score = [ML, "--warehouse", str(db), "--target-dir", str(ml_settings.target_dir)]

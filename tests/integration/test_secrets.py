@@ -55,6 +55,7 @@ def test_files_holding_raw_pii_are_owner_only(warehouse, trained):
     registry holds models and data fingerprints."""
     assert _private(warehouse.path)
     assert _private(warehouse.target) and _private(warehouse.target / "logs")
-    version = trained["churn"].path
-    assert _private(version) and _private(version.parent)
+    version = Path(trained["churn"].source.removeprefix("file://"))
+    store = version.parents[3]  # the embedded store: mlflow.db and artifacts/
+    assert _private(store) and _private(store / "mlflow.db") and _private(store / "artifacts")
     assert all(_private(f) for f in version.iterdir())

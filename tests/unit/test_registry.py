@@ -1,5 +1,8 @@
-import json
+"""The MLflow-backed registry on a real embedded store (SQLite + artifact folder): versions,
+aliases, what a run records, and every way a version's artifacts can be unusable."""
+
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -16,21 +19,27 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from ml import registry
+from ml import model_files
 from ml.errors import ArtifactError, SpecError
-from ml.registry import (
-    get_version,
-    list_models,
-    list_versions,
-    load_model,
-    save_version,
-)
+from ml.registry import CHAMPION, MODEL_FILE, Registry
 
 SPEC = {"name": "churn", "target": "churned", "features": ["a", "b", "c"], "seed": 7}
 
 
 class Evil:
     """Stands in for any class skops must not build from a file."""
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Registry:
+    """One embedded store for the module (creating one migrates a database: seconds); each
+    test registers models under names of its own."""
+    return Registry(f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}")
+
+
+@pytest.fixture
+def name(request) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", request.node.name)
 
 
 @pytest.fixture(scope="module")
@@ -74,23 +83,41 @@ def classifier(data) -> Pipeline:
     return _pipeline(LogisticRegression()).fit(X, y)
 
 
-def _meta(**metrics) -> dict:
+def _meta(roc_auc: float = 0.8) -> dict:
     return {
         "spec": SPEC,
-        "metrics": {"test": {"roc_auc": 0.8, **metrics}, "validation": {"roc_auc": 0.75}},
+        "split": {"test_periods": ["2025-01-01"]},
+        "metrics": {
+            "test": {"roc_auc": roc_auc},
+            "baselines": {"rule:recency": {"roc_auc": 0.7}},
+            "best_baseline": "rule:recency",
+            "selected": {"candidate": "logistic", "params": {}},
+            "cv": [],
+        },
         "data_fingerprint": "abc123",
-        "dbt_invocation_id": "inv-1",
     }
 
 
-def _save(tmp_path: Path, model, name: str = "churn", **metrics):
-    return save_version(tmp_path / "reg", name, model, _meta(**metrics), project_dir=tmp_path)
+def _save(store: Registry, model, name: str, roc_auc: float = 0.8, report_dir=None):
+    return store.save_version(
+        name,
+        model,
+        _meta(roc_auc),
+        params={"spec.target": "churned", "selected.params.C": 1.0},
+        metrics={"test.roc_auc": roc_auc, "baseline.rule:recency.roc_auc": 0.7},
+        tags={"dbt_invocation_id": "inv-1", "spec": "a test model"},
+        report_dir=report_dir,
+    )
+
+
+def _model_file(version) -> Path:
+    return Path(version.source.removeprefix("file://")) / MODEL_FILE
 
 
 @pytest.mark.parametrize(
     "kind", ["logistic", "hist_gradient_boosting_regressor", "random_forest_classifier"]
 )
-def test_round_trip_predicts_identically(tmp_path, data, kind):
+def test_round_trip_predicts_identically(store, name, data, kind):
     X, y_class, y_reg = data
     model = {
         "logistic": lambda: _pipeline(LogisticRegression()).fit(X, y_class),
@@ -102,150 +129,155 @@ def test_round_trip_predicts_identically(tmp_path, data, kind):
         ).fit(X, y_class),
     }[kind]()
 
-    saved = _save(tmp_path, model, roc_auc=np.float64(0.81))
-    loaded = load_model(get_version(tmp_path / "reg", "churn"))
+    saved = _save(store, model, name, roc_auc=np.float64(0.81))
+    loaded = store.load_model(store.get_version(name, "latest"))
 
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
     unseen = X.assign(c="platinum")  # handle_unknown="ignore" must survive the round trip
     np.testing.assert_array_equal(loaded.predict(unseen), model.predict(unseen))
-    assert saved.version == "v0001"
+    assert saved.version == "1" and saved.label == "v1"
     assert saved.metrics["test"]["roc_auc"] == 0.81
 
 
-def test_metadata_metrics_and_spec_files_round_trip(tmp_path, classifier):
-    saved = _save(tmp_path, classifier)
-    folder = tmp_path / "reg" / "churn" / "v0001"
+def test_the_run_and_version_read_back_through_mlflows_client(store, name, classifier, tmp_path):
+    (tmp_path / "roc.png").write_bytes(b"\x89PNG not really")
+    saved = _save(store, classifier, name, report_dir=tmp_path)
+    client = store.client
 
-    meta = json.loads((folder / "metadata.json").read_text())
-    assert meta["spec"] == SPEC
-    assert meta["data_fingerprint"] == "abc123"
-    assert meta["dbt_invocation_id"] == "inv-1"
-    assert meta["model_name"] == "churn"
-    assert meta["version"] == "v0001"
-    assert meta["model_file"] == "model.skops"
-    assert meta["model_sha256"] == registry._sha256(folder / "model.skops")
-    assert saved.created_at.utcoffset().total_seconds() == 0
-    assert json.loads((folder / "metrics.json").read_text()) == _meta()["metrics"]
-    assert json.loads((folder / "spec.json").read_text()) == SPEC
-    assert (folder / "COMPLETE").is_file()
-    libs = meta["library_versions"]
-    for name in ("python", "scikit-learn", "skops", "numpy", "pandas"):
-        assert libs[name], name
-    assert get_version(tmp_path / "reg", "churn").metadata == meta == saved.metadata
+    run = client.get_run(saved.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["spec.target"] == "churned"
+    assert run.data.metrics["test.roc_auc"] == 0.8
+    assert run.data.metrics["baseline.rule_recency.roc_auc"] == 0.7  # ':' made portable
+    assert run.data.tags["dbt_invocation_id"] == "inv-1"
+    assert run.data.tags["model_sha256"] == model_files.sha256(_model_file(saved))
+    artifacts = {f.path for f in client.list_artifacts(saved.run_id)}
+    assert artifacts == {"model", "report"}
+    assert {f.path for f in client.list_artifacts(saved.run_id, "model")} == {
+        "model/model.skops",
+        "model/metadata.json",
+    }
+    assert [f.path for f in client.list_artifacts(saved.run_id, "report")] == ["report/roc.png"]
 
-
-def test_versions_increment_and_latest_is_newest(tmp_path, classifier):
-    first = _save(tmp_path, classifier, roc_auc=0.6)
-    second = _save(tmp_path, classifier, roc_auc=0.9)
-
-    assert [first.version, second.version] == ["v0001", "v0002"]
-    assert [v.version for v in list_versions(tmp_path / "reg", "churn")] == ["v0001", "v0002"]
-    latest = get_version(tmp_path / "reg", "churn")
-    assert latest.version == "v0002"
-    assert latest.metrics["test"]["roc_auc"] == 0.9
-    assert get_version(tmp_path / "reg", "churn", "latest").version == "v0002"
-    assert get_version(tmp_path / "reg", "churn", "v0001").metrics["test"]["roc_auc"] == 0.6
-    assert get_version(tmp_path / "reg", "churn", "1").version == "v0001"
+    version = client.get_model_version(name, "1")
+    assert version.run_id == saved.run_id and version.source == saved.source
+    assert version.tags["model_sha256"] == saved.tags["model_sha256"]
+    assert saved.metadata["spec"] == SPEC and saved.metadata["created_at"]
 
 
-def test_unknown_model_or_version_names_what_exists(tmp_path, classifier):
-    _save(tmp_path, classifier)
-    _save(tmp_path, classifier)
-    _save(tmp_path, classifier, name="clv")
+def test_versions_aliases_and_what_a_name_means(store, name, classifier):
+    first = _save(store, classifier, name, roc_auc=0.6)
+    second = _save(store, classifier, name, roc_auc=0.9)
+    assert [first.version, second.version] == ["1", "2"]
+    with pytest.raises(ArtifactError, match=r"no version or alias 'champion'.*versions: 1, 2"):
+        store.get_version(name)  # no champion yet
+    store.set_alias(first, CHAMPION, {"promotion": "first version"})
 
-    with pytest.raises(ArtifactError, match=r"no model 'nope'.*models: churn, clv"):
-        get_version(tmp_path / "reg", "nope")
-    with pytest.raises(ArtifactError, match=r"no version 'v0009'.*versions: v0001, v0002"):
-        get_version(tmp_path / "reg", "churn", "v0009")
-    with pytest.raises(ArtifactError, match="models: none"):
-        get_version(tmp_path / "empty", "churn")
+    assert store.get_version(name).version == "1"  # None means the champion
+    assert store.get_version(name, "latest").metrics["test"]["roc_auc"] == 0.9
+    assert store.get_version(name, "v2").version == store.get_version(name, "2").version == "2"
+    champion = store.get_version(name, "champion")
+    assert champion.is_champion and champion.tags["promotion"] == "first version"
+    assert str(store.client.get_model_version_by_alias(name, CHAMPION).version) == "1"
+    with pytest.raises(ArtifactError, match=r"no version or alias 'v9'.*1 \(champion\), 2"):
+        store.get_version(name, "v9")
+    with pytest.raises(ArtifactError, match=r"no model 'nope'.*run `ml train nope` first"):
+        store.get_version("nope")
     with pytest.raises(ArtifactError, match=re.escape("no model '../churn'")):
-        get_version(tmp_path / "reg", "../churn")
+        store.get_version("../churn")
 
 
-def test_version_without_complete_marker_is_ignored(tmp_path, classifier):
-    _save(tmp_path, classifier, roc_auc=0.6)
-    crashed = _save(tmp_path, classifier, roc_auc=0.99)
-    (crashed.path / "COMPLETE").unlink()
-    only_crashed = _save(tmp_path, classifier, name="clv")
-    (only_crashed.path / "COMPLETE").unlink()
-
-    assert [v.version for v in list_versions(tmp_path / "reg", "churn")] == ["v0001"]
-    assert get_version(tmp_path / "reg", "churn").metrics["test"]["roc_auc"] == 0.6
-    assert list_models(tmp_path / "reg") == ["churn"]
-    # The crashed folder keeps its number: the next run must not write into it.
-    assert _save(tmp_path, classifier).version == "v0003"
-
-
-def test_concurrent_run_taking_the_number_makes_us_retry(tmp_path, classifier, monkeypatch):
-    real_mkdir = Path.mkdir
-
-    def racing_mkdir(self, *args, **kwargs):
-        if self.name == "v0001" and not self.exists():
-            real_mkdir(self)  # another process wins the race for v0001
-        return real_mkdir(self, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "mkdir", racing_mkdir)
-    saved = _save(tmp_path, classifier)
-
-    assert saved.version == "v0002"
-    assert list((tmp_path / "reg" / "churn" / "v0001").iterdir()) == []
-
-
-def test_bad_metadata_or_name_fails_before_a_version_is_taken(tmp_path, classifier):
+def test_a_bad_name_or_metadata_fails_before_a_run(store, classifier):
+    with pytest.raises(SpecError, match="use letters, digits"):
+        _save(store, classifier, "../escape")
     with pytest.raises(TypeError, match="not JSON"):
-        save_version(tmp_path / "reg", "churn", classifier, {"metrics": {"when": object()}})
-    with pytest.raises(ValueError, match="version"):
-        save_version(tmp_path / "reg", "churn", classifier, {"version": "mine"})
-    with pytest.raises(SpecError, match="cannot be a registry folder"):
-        save_version(tmp_path / "reg", "../escape", classifier, {})
-
-    assert not (tmp_path / "reg").exists()
-    assert not (tmp_path / "escape").exists()
+        store.save_version(
+            "odd_meta", classifier, {"when": object()}, params={}, metrics={}, tags={}
+        )
+    names = {e.name for e in store.client.search_experiments()}
+    assert not names & {"../escape", "odd_meta"}
 
 
-def test_crash_while_writing_removes_the_half_written_version(tmp_path, classifier, monkeypatch):
-    def dump_then_crash(obj, file):
-        Path(file).write_bytes(b"partial")
+def test_a_crash_while_saving_leaves_a_failed_run_and_no_version(
+    store, name, classifier, monkeypatch
+):
+    def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(registry.sio, "dump", dump_then_crash)
+    monkeypatch.setattr(store.client, "create_model_version", crash)
     with pytest.raises(OSError, match="disk full"):
-        _save(tmp_path, classifier)
+        _save(store, classifier, name)
     monkeypatch.undo()
 
-    assert list((tmp_path / "reg" / "churn").iterdir()) == []
-    assert _save(tmp_path, classifier).version == "v0001"
+    experiment = store.client.get_experiment_by_name(name)
+    (run,) = store.client.search_runs([experiment.experiment_id])
+    assert run.info.status == "FAILED"
+    assert store.list_versions(name) == []
+    assert _save(store, classifier, name).version == "1"
 
 
-def test_flipped_byte_is_refused_by_checksum(tmp_path, classifier):
-    saved = _save(tmp_path, classifier)
-    model_file = saved.path / "model.skops"
+def test_a_flipped_byte_is_refused_by_checksum(store, name, classifier):
+    saved = _save(store, classifier, name)
+    model_file = _model_file(saved)
     raw = bytearray(model_file.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     model_file.write_bytes(bytes(raw))
 
-    with pytest.raises(ArtifactError, match=r"modified after it was saved.*checksum mismatch"):
-        load_model(get_version(tmp_path / "reg", "churn"))
+    with pytest.raises(ArtifactError, match=r"v1 is broken: model.skops was modified .*checksum"):
+        store.get_version(name, "1")
+    (listed,) = store.list_versions(name, check_files=True)
+    assert "checksum mismatch" in listed.problem
+
+
+def test_a_pickle_swapped_in_is_refused_even_with_its_checksum_recorded(store, name, classifier):
+    saved = _save(store, classifier, name)
+    model_file = _model_file(saved)
+    model_file.write_bytes(pickle.dumps(classifier))
+    # an attacker who can write the store fixes the recorded checksum too
+    store.client.set_model_version_tag(name, "1", "model_sha256", model_files.sha256(model_file))
+
+    with pytest.raises(ArtifactError, match="is not a readable skops file"):
+        store.load_model(store.get_version(name, "1"))
 
 
 @pytest.mark.parametrize(
     ("payload", "type_name"),
     [(Evil(), "test_registry.Evil"), (os.system, "system"), ({"f": eval}, "builtins.eval")],
 )
-def test_untrusted_type_is_refused_even_with_a_valid_checksum(
-    tmp_path, classifier, payload, type_name
+def test_untrusted_types_are_refused_even_with_a_valid_checksum(
+    store, name, classifier, payload, type_name
 ):
-    saved = _save(tmp_path, classifier)
-    model_file = saved.path / "model.skops"
+    saved = _save(store, classifier, name)
+    model_file = _model_file(saved)
     sio.dump(payload, model_file)
-    meta_file = saved.path / "metadata.json"
-    meta = json.loads(meta_file.read_text())
-    meta["model_sha256"] = registry._sha256(model_file)  # an attacker fixes the checksum too
-    meta_file.write_text(json.dumps(meta))
+    store.client.set_model_version_tag(name, "1", "model_sha256", model_files.sha256(model_file))
 
     with pytest.raises(ArtifactError, match=rf"untrusted types .*{type_name}.*refusing"):
-        load_model(get_version(tmp_path / "reg", "churn"))
+        store.load_model(store.get_version(name, "1"))
+
+
+def test_a_version_without_its_artifacts_is_refused_and_does_not_hide_others(
+    store, name, classifier
+):
+    old, new = _save(store, classifier, name), _save(store, classifier, name)
+    _model_file(old).unlink()
+    (_model_file(new).parent / "metadata.json").write_text("{not json")
+    third = _save(store, classifier, name)
+
+    versions = store.list_versions(name, check_files=True)
+    assert "model.skops is missing from its artifacts" in versions[0].problem
+    assert "cannot read its metadata.json" in versions[1].problem
+    assert versions[2].problem is None
+    with pytest.raises(ArtifactError, match=r"v1 is broken: model.skops is missing"):
+        store.get_version(name, "1")
+    assert store.load_model(store.get_version(name, third.version)) is not None
+
+
+def test_a_version_registered_by_hand_without_a_checksum_is_refused(store, name, classifier):
+    saved = _save(store, classifier, name)
+    store.client.delete_model_version_tag(name, "1", "model_sha256")
+    with pytest.raises(ArtifactError, match="no model_sha256 tag"):
+        store.get_version(name, saved.version)
 
 
 @pytest.mark.parametrize(
@@ -264,22 +296,20 @@ def test_untrusted_type_is_refused_even_with_a_valid_checksum(
     ],
 )
 def test_trust_is_by_defining_package_not_by_name(type_name, trusted):
-    assert registry.is_trusted_type(type_name) is trusted
+    assert model_files.is_trusted_type(type_name) is trusted
 
 
-def test_git_commit_is_none_outside_a_repo(tmp_path, classifier, monkeypatch):
+def test_git_commit_is_none_outside_a_repo(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     not_a_repo = tmp_path / "project"
     not_a_repo.mkdir()
-    saved = save_version(tmp_path / "reg", "churn", classifier, _meta(), project_dir=not_a_repo)
-    assert saved.metadata["git_commit"] is None
-
+    assert model_files.git_commit(not_a_repo) is None
     monkeypatch.setenv("PATH", str(tmp_path / "no-binaries-here"))
-    assert registry.git_commit(not_a_repo) is None
+    assert model_files.git_commit(not_a_repo) is None
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
-def test_git_commit_is_recorded_inside_a_repo(tmp_path, classifier):
+def test_git_commit_is_read_inside_a_repo(tmp_path):
     repo = tmp_path / "project"
     repo.mkdir()
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
@@ -288,101 +318,33 @@ def test_git_commit_is_recorded_inside_a_repo(tmp_path, classifier):
     head = subprocess.run(
         [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
     ).stdout.strip()
-
-    saved = save_version(tmp_path / "reg", "churn", classifier, _meta(), project_dir=repo)
-    assert saved.metadata["git_commit"] == head
+    assert model_files.git_commit(repo) == head
 
 
-def _edit_metadata(version, **changes) -> None:
-    meta_file = version.path / "metadata.json"
-    meta = json.loads(meta_file.read_text())
-    for key, value in changes.items():
-        if value is None:
-            meta.pop(key)
-        else:
-            meta[key] = value
-    meta_file.write_text(json.dumps(meta))
-
-
-def test_model_file_outside_its_version_folder_is_refused(tmp_path, classifier):
-    saved = _save(tmp_path, classifier)
-    outside = tmp_path / "outside.skops"
-    shutil.copy(saved.path / "model.skops", outside)
-    for escape in ("../../../outside.skops", str(outside), "..", "sub/model.skops"):
-        _edit_metadata(saved, model_file=escape)
-        (listed,) = list_versions(tmp_path / "reg", "churn")
-        assert "not a file of its own version folder" in listed.problem
-        with pytest.raises(ArtifactError, match="not a file of its own version folder"):
-            load_model(get_version(tmp_path / "reg", "churn"))
-
-
-def test_a_symlink_out_of_the_version_folder_is_refused(tmp_path, classifier):
-    saved = _save(tmp_path, classifier)
-    outside = tmp_path / "outside.skops"
-    shutil.copy(saved.path / "model.skops", outside)
-    (saved.path / "link.skops").symlink_to(outside)
-    _edit_metadata(saved, model_file="link.skops")
-    with pytest.raises(ArtifactError, match="not a file of its own version folder"):
-        get_version(tmp_path / "reg", "churn")
-
-
-def test_a_broken_old_version_does_not_hide_or_block_the_others(tmp_path, classifier):
-    old, new = _save(tmp_path, classifier), _save(tmp_path, classifier)
-    (old.path / "metadata.json").write_text("{not json")
-    versions = list_versions(tmp_path / "reg", "churn")
-    assert [v.version for v in versions] == ["v0001", "v0002"]
-    assert "cannot read metadata.json" in versions[0].problem and versions[1].problem is None
-    assert load_model(get_version(tmp_path / "reg", "churn")) is not None  # latest still loads
-    with pytest.raises(ArtifactError, match=r"v0001 is broken: cannot read metadata\.json"):
-        get_version(tmp_path / "reg", "churn", "v0001")
-    assert new.version == "v0002"
-
-
-def test_listing_verifies_the_checksum_and_required_fields(tmp_path, classifier):
-    tampered, incomplete = _save(tmp_path, classifier), _save(tmp_path, classifier)
-    model_file = tampered.path / "model.skops"
-    model_file.write_bytes(model_file.read_bytes() + b"\0")
-    _edit_metadata(incomplete, metrics=None)
-    problems = [v.problem for v in list_versions(tmp_path / "reg", "churn", check_files=True)]
-    assert "checksum mismatch" in problems[0]
-    assert "metadata.json lacks metrics" in problems[1]
-    with pytest.raises(ArtifactError, match=r"v0002 is broken: metadata\.json lacks metrics"):
-        get_version(tmp_path / "reg", "churn")  # the newest is broken: no silent fallback
-
-
-def _full_meta() -> dict:
-    metrics = {
-        "test": {"roc_auc": 0.8},
-        "baselines": {"rule:recency": {"roc_auc": 0.7}},
-        "best_baseline": "rule:recency",
-        "selected": {"candidate": "logistic", "params": {}},
-        "cv": [],
-    }
-    return {**_meta(), "metrics": metrics}
-
-
-def test_cli_lists_every_model_and_names_the_broken_version(tmp_path, classifier):
+def test_cli_lists_every_model_and_names_the_broken_version(store, classifier):
     from typer.testing import CliRunner
 
     from ml.cli import app
 
-    reg = tmp_path / "reg"
-    save_version(reg, "churn", classifier, _full_meta(), project_dir=tmp_path)
-    broken = save_version(reg, "clv", classifier, _full_meta(), project_dir=tmp_path)
-    _edit_metadata(broken, metrics=None)
+    good = _save(store, classifier, "cli_ok")
+    store.set_alias(good, CHAMPION, {})
+    broken = _save(store, classifier, "cli_broken")
+    _model_file(broken).unlink()
     runner = CliRunner()
-    listed = runner.invoke(app, ["--registry", str(reg), "models", "list"])
-    assert listed.exit_code == 5
-    assert "0.8000" in listed.output  # churn still listed with its metric
-    assert "broken: clv v0001: metadata.json lacks metrics" in listed.output
-    shown = runner.invoke(app, ["--registry", str(reg), "models", "show", "clv"])
+    listed = runner.invoke(app, ["--tracking-uri", store.tracking_uri, "models", "list"])
+    assert listed.exit_code == 5, listed.output
+    (row,) = [line for line in listed.output.splitlines() if "cli_ok" in line]
+    assert re.search(r"v1\s.*champion.*0\.8000", row)
+    assert "broken: cli_broken v1: model.skops is missing" in listed.output
+    show = ["--tracking-uri", store.tracking_uri, "models", "show", "cli_broken", "--version", "1"]
+    shown = runner.invoke(app, show)
     assert shown.exit_code == 5 and "Traceback" not in shown.output
-    assert "clv v0001 is broken" in shown.output
+    assert "cli_broken v1 is broken" in shown.output
 
 
-@pytest.mark.parametrize("name", ["../x", "a/b", "..", ".hidden", "x.yml"])
-def test_spec_names_cannot_leave_the_specs_folder(tmp_path, name):
+@pytest.mark.parametrize("spec_name", ["../x", "a/b", "..", ".hidden", "x.yml"])
+def test_spec_names_cannot_leave_the_specs_folder(tmp_path, spec_name):
     from ml.specs import load_spec
 
     with pytest.raises(SpecError, match="is not a spec name"):
-        load_spec(tmp_path, name)
+        load_spec(tmp_path, spec_name)
