@@ -142,13 +142,16 @@ judges: $(STAMP) $(JUDGES_STAMP) warehouse-dir
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not bigquery" -q
 
+# Each suite runs beside the other: their fits and predictions take one BLAS/OpenMP thread
+# each (LOYALTY_ML_THREADS, ml/config.py) instead of both fighting over both cores.
 integration: $(STAMP) browser
-	$(BIN)/pytest -m integration -q --durations=12
+	LOYALTY_ML_THREADS=1 $(BIN)/pytest -m integration -q --durations=12
 
 ## test-bigquery: seeds, build (twice: merges), docs, ML train and score on the emulator,
 ## and its marts compared with DuckDB's (scripts/with_bigquery_emulator.sh starts and stops it)
 test-bigquery: $(STAMP) $(BQ_STAMP) warehouse-dir
-	PYTHON=$(BIN)/python scripts/with_bigquery_emulator.sh $(BIN)/pytest -m bigquery -q
+	PYTHON=$(BIN)/python LOYALTY_ML_THREADS=1 scripts/with_bigquery_emulator.sh \
+		$(BIN)/pytest -m bigquery -q
 
 ## seeds: regenerate the committed raw extracts (deterministic: same seed, same bytes)
 seeds: $(STAMP)

@@ -202,6 +202,52 @@ def _print_comparison(result, promoted: bool) -> None:
 
 @app.command()
 @_fail_cleanly
+def monitor(model: ModelArg, version: VersionOpt = None) -> None:
+    """Drift (PSI per feature) and realised performance of a version over its scored cutoffs,
+    from the marts dbt builds on the scores (run `dbt build -s source:ml_scores+` after
+    `ml score`); writes PNGs of both."""
+    from ml.monitor import monitor as read_monitoring
+
+    found = read_monitoring(context(), model, version)
+    rows = found.by_cutoff()
+    if rows.empty:
+        console.print(
+            f"{model} {found.version.label}: nothing monitored yet: `ml score {model}`, "
+            "then `dbt build -s source:ml_scores+`."
+        )
+        return
+    table = Table(title=f"{model} {found.version.label}: drift and realised {found.metric}")
+    for col in [
+        "cutoff",
+        "most drifted",
+        "max PSI",
+        "warn",
+        "alert",
+        "realised",
+        "training",
+        "shortfall",
+    ]:
+        table.add_column(col, justify="left" if col in ("cutoff", "most drifted") else "right")
+    for cutoff, r in rows.iterrows():
+        cells = [
+            _fmt(r.get(c))
+            for c in ("max_psi", "warn", "alert", "realised", "training", "shortfall")
+        ]
+        table.add_row(str(cutoff), str(r.get("most_drifted") or ""), *cells)
+    console.print(table)
+    console.print("Plots: " + ", ".join(str(p) for p in found.plots))
+
+
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.4f}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+@app.command()
+@_fail_cleanly
 def report(
     model: ModelArg,
     version: VersionOpt = None,

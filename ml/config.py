@@ -53,7 +53,6 @@ class Settings:
     scores_schema: str = field(
         default_factory=lambda: os.environ.get("LOYALTY_SCORES_SCHEMA", "ml_scores")
     )
-    scores_table: str = "model_scores"
     # The only schema `ml load-csv` writes into.
     scratch_schema: str = field(
         default_factory=lambda: os.environ.get("LOYALTY_SCRATCH_SCHEMA", "scratch")

@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 from ml import model_files
 from ml.config import Settings
 from ml.dbt_artifacts import DbtManifest, ResolvedSource, check_columns
+from ml.drift import reference
 from ml.errors import DataError
 from ml.evaluation import evaluate
 from ml.registry import CHAMPION, ModelVersion, Registry, flat
@@ -24,6 +25,7 @@ from ml.training import (
     SplitFrames,
     feature_frame,
     frame_fingerprint,
+    predict,
     select_and_fit,
     target_vector,
     temporal_split,
@@ -106,6 +108,7 @@ def train(ctx: Context, name: str, progress: Progress = lambda _: None) -> Model
         results = evaluate(
             spec, selection.model, split.train, split.test, X_test, y_test, ctx.settings.project_dir
         )
+        drift_reference = reference(spec, X_test, predict(selection.model, spec, X_test))
     results["cv"] = selection.cv_results
     results["selected"] = {"candidate": selection.candidate, "params": selection.best_params}
     metadata = {
@@ -123,6 +126,7 @@ def train(ctx: Context, name: str, progress: Progress = lambda _: None) -> Model
             "invocation_id": ctx.manifest.invocation_id,
             "manifest_sha256": ctx.manifest.sha256,
         },
+        "drift_reference": drift_reference,
         "library_versions": model_files.library_versions(),
         "git_commit": model_files.git_commit(ctx.settings.project_dir),
     }

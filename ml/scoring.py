@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pyarrow as pa
 
+from ml.drift import DriftCounter
 from ml.lifecycle import Context, resolve_and_check
+from ml.registry import ModelVersion
 from ml.training import feature_frame, predict
-from ml.warehouse import Relation
+from ml.warehouse import DRIFT, SCORES, VERSIONS, OutputTable
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,17 @@ def score(
     condition = where or _scored_rows(ctx, spec, mv.metadata["split"]["test_periods"][0])
     scored_at = datetime.now(UTC).replace(tzinfo=None)
     parts: list[pa.Table] = []
+    # versions trained before drift was watched have no reference: they score, unmonitored
+    drift = (
+        DriftCounter(mv.metadata["drift_reference"]) if "drift_reference" in mv.metadata else None
+    )
     for batch in ctx.warehouse.read_batches(source.relation, columns, condition, batch_size):
         df = batch.to_pandas()
+        X = feature_frame(df, spec)
         with ctx.threads():
-            values = predict(model, spec, feature_frame(df, spec))
+            values = predict(model, spec, X)
+        if drift is not None:
+            drift.add(df[spec.time_column], X, values)
         parts.append(
             pa.table(
                 {
@@ -72,12 +81,63 @@ def score(
         )
         progress(len(df))
     scores = pa.concat_tables(parts) if parts else None
-    target = Relation(ctx.settings.scores_schema, ctx.settings.scores_table)
+    schema = ctx.settings.scores_schema
+    target = f"{schema}.{SCORES.name}"
     if scores is None or scores.num_rows == 0:
-        return ScoreResult(spec.name, mv.version, 0, [], str(target))
-    written = ctx.warehouse.replace_scores(target, scores)
+        return ScoreResult(spec.name, mv.version, 0, [], target)
+    ctx.warehouse.replace_rows(schema, VERSIONS, version_rows([mv], scored_at))
+    if drift is not None:
+        ctx.warehouse.replace_rows(schema, DRIFT, _drift_rows(mv, drift, scored_at))
+    written = ctx.warehouse.replace_rows(schema, SCORES, scores)
     cutoffs = sorted({str(d) for d in scores.column("cutoff_date").to_pylist()})
-    return ScoreResult(spec.name, mv.version, written, cutoffs, str(target))
+    return ScoreResult(spec.name, mv.version, written, cutoffs, target)
+
+
+def _drift_rows(mv: ModelVersion, drift: DriftCounter, computed_at: datetime) -> pa.Table:
+    rows = [
+        {"model_name": mv.model_name, "model_version": mv.version, **r, "computed_at": computed_at}
+        for r in drift.results()
+    ]
+    return pa.Table.from_pylist(rows, schema=_arrow_schema(DRIFT))
+
+
+def _arrow_schema(table: OutputTable) -> pa.Schema:
+    return pa.schema([(c, _ARROW[t]) for c, t in table.columns])
+
+
+def version_rows(versions: list[ModelVersion], written_at: datetime) -> pa.Table:
+    """The versions table's rows: what dbt joins scores to labels with (task, target) and the
+    test metrics measured at training, which the realised ones are compared with."""
+    rows = []
+    for mv in versions:
+        spec, test = mv.metadata["spec"], mv.metrics.get("test", {})
+        rows.append(
+            {
+                "model_name": mv.model_name,
+                "model_version": mv.version,
+                "task": spec["task"],
+                "target": spec["target"],
+                "population": spec.get("population"),
+                "first_test_cutoff": date.fromisoformat(mv.metadata["split"]["test_periods"][0]),
+                **{
+                    f"test_{m}": test.get(m) for m in ("roc_auc", "brier", "log_loss", "mae", "mse")
+                },
+                "is_champion": mv.is_champion,
+                "mlflow_run_id": mv.run_id,
+                "written_at": written_at,
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=_arrow_schema(VERSIONS))
+
+
+_ARROW = {
+    "STRING": pa.string(),
+    "FLOAT64": pa.float64(),
+    "INT64": pa.int64(),
+    "DATE": pa.date32(),
+    "BOOL": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("us"),
+}
 
 
 def _scored_rows(ctx: Context, spec, first_test_period: str) -> str:

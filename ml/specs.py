@@ -89,6 +89,9 @@ class ModelSpec:
     oracle_file: str | None = None  # generated data only: true probabilities for the ceiling
     # a boolean column: the rows the model is trained, evaluated, scored and monitored on
     population: str | None = None
+    # features whose drift is not watched, each with its reason in the spec (a calendar
+    # feature: the training rows cover every month, a scored cutoff one)
+    drift_exempt: list[str] = field(default_factory=list)
     path: str = ""
 
     @property
@@ -155,6 +158,7 @@ def parse_spec(raw: dict, path: Path) -> ModelSpec:
         baseline_direction=raw.get("baseline", {}).get("direction", "higher_is_positive"),
         oracle_file=raw.get("oracle_file"),
         population=raw.get("population"),
+        drift_exempt=list(raw.get("drift_exempt", [])),
         path=str(path),
     )
 

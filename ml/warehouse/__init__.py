@@ -1,6 +1,6 @@
 """The connection layer: everything that talks to the warehouse lives here.
 
-The rest of the package asks for columns, a frame, Arrow batches or a score write, and never
+The rest of the package asks for columns, a frame, Arrow batches or a table write, and never
 sees SQL dialects or drivers. `base` holds what both implementations share, `duckdb` the
 embedded default and `bigquery` BigQuery and its local emulator (imported only for those
 targets); `open_warehouse` picks one from the dbt target.
@@ -11,13 +11,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ml.errors import WarehouseError
-from ml.warehouse.base import SCORE_COLUMNS, Relation, Warehouse
+from ml.warehouse.base import DRIFT, SCORES, VERSIONS, OutputTable, Relation, Warehouse
 from ml.warehouse.duckdb import DuckDBWarehouse
 
 if TYPE_CHECKING:
     from ml.config import Settings
 
-__all__ = ["SCORE_COLUMNS", "DuckDBWarehouse", "Relation", "Warehouse", "open_warehouse"]
+__all__ = [
+    "DRIFT",
+    "SCORES",
+    "VERSIONS",
+    "DuckDBWarehouse",
+    "OutputTable",
+    "Relation",
+    "Warehouse",
+    "open_warehouse",
+]
 
 
 def open_warehouse(settings: Settings) -> Warehouse:

@@ -23,18 +23,9 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ml.errors import WarehouseError
-from ml.warehouse.base import SCORE_COLUMNS, Relation
+from ml.warehouse.base import OutputTable, Relation
 
 # The scores table's schema (BigQuery type names); the on-run-start hook creates the same.
-SCORE_SCHEMA = (
-    ("model_name", "STRING"),
-    ("model_version", "STRING"),
-    ("entity_id", "STRING"),
-    ("cutoff_date", "DATE"),
-    ("score", "FLOAT64"),
-    ("scored_at", "TIMESTAMP"),
-)
-SCORE_KEY = ("model_name", "model_version", "cutoff_date")
 
 
 @dataclass(frozen=True)
@@ -156,13 +147,14 @@ class BigQueryWarehouse:
         for batch in batches:
             yield _decimals_as_float(batch)
 
-    def replace_scores(self, relation: Relation, scores: pa.Table) -> int:
-        """Load into a staging table, then one MERGE: the loaded rows of each (model, version,
-        cutoff) being written are deleted and the new ones inserted in the same statement."""
+    def replace_rows(self, schema_name: str, table: OutputTable, rows: pa.Table) -> int:
+        """Load into a staging table, then one MERGE: the loaded rows of each key being
+        written are deleted and the new ones inserted in the same statement."""
         from google.api_core import exceptions
         from google.cloud import bigquery
 
-        schema = [bigquery.SchemaField(name, kind) for name, kind in SCORE_SCHEMA]
+        relation = Relation(schema_name, table.name)
+        schema = [bigquery.SchemaField(name, kind) for name, kind in table.columns]
         dataset = f"{relation.database or self.settings.project}.{relation.schema}"
         target = bigquery.Table(self._table_id(relation), schema=schema)
         staging = bigquery.Table(f"{dataset}.{relation.name}__incoming_{uuid.uuid4().hex[:12]}")
@@ -170,13 +162,13 @@ class BigQueryWarehouse:
             self.client.create_dataset(dataset, exists_ok=True)
             self.client.create_table(target, exists_ok=True)
             try:
-                self._load(staging, scores.select(list(SCORE_COLUMNS)), schema)
-                self._query(_merge_scores_sql(target, staging))
+                self._load(staging, rows.select(table.column_names), schema)
+                self._query(_merge_sql(table, target, staging))
             finally:
                 self.client.delete_table(staging, not_found_ok=True)
         except exceptions.GoogleAPIError as exc:
-            raise WarehouseError(f"writing scores to {relation} failed: {exc}") from None
-        return scores.num_rows
+            raise WarehouseError(f"writing {relation} failed: {exc}") from None
+        return rows.num_rows
 
     def install_pii_key(self, schema: str, salt: str) -> str:
         """The one-row key table the `pseudonymise` macro reads. Written by a load job, so
@@ -217,15 +209,15 @@ class BigQueryWarehouse:
             self.client.update_table(table, ["expires"])
 
 
-def _merge_scores_sql(target, staging) -> str:
+def _merge_sql(table: OutputTable, target, staging) -> str:
     """The same delete+insert as the dbt macro bigquery_delete_insert_sql: one marker row per
     key deletes the key's loaded rows, the new rows are inserted."""
-    columns = ", ".join(_quote(c) for c in SCORE_COLUMNS)
+    columns = ", ".join(_quote(c) for c in table.column_names)
     markers = ", ".join(
-        _quote(c) if c in SCORE_KEY else f"cast(null as {kind}) as {_quote(c)}"
-        for c, kind in SCORE_SCHEMA
+        _quote(c) if c in table.key else f"cast(null as {kind}) as {_quote(c)}"
+        for c, kind in table.columns
     )
-    on = " and ".join(f"d.{_quote(k)} = s.{_quote(k)}" for k in SCORE_KEY)
+    on = " and ".join(f"d.{_quote(k)} = s.{_quote(k)}" for k in table.key)
     target_id, staging_id = (
         ".".join(_quote(part) for part in (t.project, t.dataset_id, t.table_id))
         for t in (target, staging)

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ml.errors import WarehouseError
-from ml.warehouse.base import SCORE_COLUMNS, Relation, fault_point
+from ml.warehouse.base import DUCKDB_TYPES, OutputTable, Relation, fault_point
 
 
 def _quote(identifier: str) -> str:
@@ -88,36 +88,32 @@ class DuckDBWarehouse:
             reader = con.sql(self._select(relation, columns, where)).to_arrow_reader(batch_size)
             yield from reader
 
-    def replace_scores(self, relation: Relation, scores: pa.Table) -> int:
-        """Delete this model version's rows for the cutoffs being written, then insert, in one
-        transaction: re-scoring the same version and cutoff replaces, never duplicates."""
+    def replace_rows(self, schema: str, table: OutputTable, rows: pa.Table) -> int:
+        """Delete the rows of every key being written, then insert, in one transaction:
+        writing the same key again replaces, never duplicates."""
+        target = f"{_quote(schema)}.{_quote(table.name)}"
+        columns = _column_list(table.column_names)
+        keys = _column_list(list(table.key))
         with self._connect(read_only=False) as con:
-            con.execute(f"create schema if not exists {_quote(relation.schema)}")
-            target = f"{_quote(relation.schema)}.{_quote(relation.name)}"
-            con.execute(
-                f"create table if not exists {target} (model_name varchar, model_version "
-                "varchar, entity_id varchar, cutoff_date date, score double, scored_at timestamp)"
-            )
-            con.register("incoming_scores", scores)
+            con.execute(f"create schema if not exists {_quote(schema)}")
+            definition = ", ".join(f"{_quote(c)} {DUCKDB_TYPES[t]}" for c, t in table.columns)
+            con.execute(f"create table if not exists {target} ({definition})")
+            con.register("incoming_rows", rows.select(table.column_names))
             con.execute("begin transaction")
             try:
                 con.execute(
-                    f"delete from {target} t using (select distinct model_name, model_version, "
-                    "cutoff_date from incoming_scores) s where t.model_name = s.model_name and "
-                    "t.model_version = s.model_version and t.cutoff_date = s.cutoff_date"
+                    f"delete from {target} t using (select distinct {keys} from incoming_rows) s "
+                    f"where {' and '.join(f't.{_quote(k)} = s.{_quote(k)}' for k in table.key)}"
                 )
-                con.execute(
-                    f"insert into {target} ({_column_list(list(SCORE_COLUMNS))}) "
-                    f"select {_column_list(list(SCORE_COLUMNS))} from incoming_scores"
-                )
-                fault_point("scores_written")
+                con.execute(f"insert into {target} ({columns}) select {columns} from incoming_rows")
+                fault_point(f"{table.name}_written")
                 con.execute("commit")
             except Exception:
                 con.execute("rollback")
                 raise
             finally:
-                con.unregister("incoming_scores")
-        return scores.num_rows
+                con.unregister("incoming_rows")
+        return rows.num_rows
 
     def load_csv(
         self, path: Path, relation: Relation, sep: str, decimal: str, replace: bool = False

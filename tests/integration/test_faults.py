@@ -99,7 +99,7 @@ def test_ml_score_killed_inside_its_write_keeps_scores_whole(trained, ml_setting
     assert before[0] == before[1] > 0 and before[2] == 1
 
     marker = tmp_path / "inside_the_write"
-    faulty = {**env, "LOYALTY_FAULT_POINT": f"scores_written:{marker}"}
+    faulty = {**env, "LOYALTY_FAULT_POINT": f"model_scores_written:{marker}"}
     proc = subprocess.Popen([*score, "score", "churn"], env=faulty)
     deadline = time.monotonic() + 300
     while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:

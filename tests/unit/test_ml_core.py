@@ -151,18 +151,32 @@ def test_targets_pick_their_warehouse(tmp_path):
         open_warehouse(replace(Settings(), target="snowflake"))
 
 
-def test_scores_merge_replaces_each_model_version_and_cutoff():
+@pytest.mark.parametrize(
+    ("table", "keys", "marker"),
+    [
+        (
+            "SCORES",
+            ["model_name", "model_version", "cutoff_date"],
+            "cast(null as FLOAT64) as `score`",
+        ),
+        ("VERSIONS", ["model_name", "model_version"], "cast(null as STRING) as `task`"),
+        ("DRIFT", ["model_name", "model_version", "cutoff_date"], "cast(null as FLOAT64) as `psi`"),
+    ],
+)
+def test_a_merge_replaces_the_rows_of_each_key(table, keys, marker):
     from google.cloud import bigquery
 
-    from ml.warehouse.bigquery import _merge_scores_sql
+    from ml import warehouse
+    from ml.warehouse.bigquery import _merge_sql
 
-    sql = _merge_scores_sql(
-        bigquery.Table("p.ml_scores.model_scores"), bigquery.Table("p.ml_scores.incoming")
+    output = getattr(warehouse, table)
+    sql = _merge_sql(
+        output, bigquery.Table(f"p.ml_scores.{output.name}"), bigquery.Table("p.ml_scores.incoming")
     )
-    assert sql.startswith("merge into `p`.`ml_scores`.`model_scores`")
-    keys = "d.`model_name` = s.`model_name` and d.`model_version` = s.`model_version` and "
-    assert f"on s.is_marker and {keys}d.`cutoff_date` = s.`cutoff_date`" in sql
-    assert "cast(null as FLOAT64) as `score`" in sql  # markers carry keys only
+    assert sql.startswith(f"merge into `p`.`ml_scores`.`{output.name}`")
+    on = " and ".join(f"d.`{k}` = s.`{k}`" for k in keys)
+    assert f"on s.is_marker and {on} when matched" in sql
+    assert marker in sql  # markers carry keys only
     assert "when matched then delete" in sql and "when not matched and not s.is_marker" in sql
 
 
