@@ -15,7 +15,8 @@ export LOYALTY_DUCKDB_PATH ?= .warehouse/loyalty.duckdb
 DBT := $(BIN)/dbt
 
 .PHONY: install run test lint unit integration seeds seeds-check docs docs-serve clean warehouse-dir browser bench \
-	install-bigquery-emulator test-bigquery judges install-judges mlflow-ui
+	install-bigquery-emulator test-bigquery judges install-judges mlflow-ui integration-shared \
+	integration-own side-job
 
 # The warehouse holds the raw extracts' clear PII: the project's own folder for it is
 # owner-only (a folder given as an absolute path, /tmp say, is left as it is).
@@ -80,15 +81,20 @@ mlflow-ui: $(STAMP)
 		--backend-store-uri "$${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/.mlflow/mlflow.db}" \
 		--default-artifact-root "$(CURDIR)/.mlflow/artifacts"
 
-## test: lint (with the dbt judges), fast unit tests, then one real dbt build shared by the
-## integration tests side by side with the same project and ML CLI on the local BigQuery
-## emulator. Each of the two keeps about one core busy (the emulator answers one request at a
-## time): on two cores they take about 15:30 together (integration 15:31, emulator 12:08), and
-## `make test` 19:00 on a clean clone. Each one's output is printed whole when it finishes
-## (--output-sync).
+## test: lint (with the dbt judges), fast unit tests, then two jobs side by side: the
+## integration tests on one real dbt build they share, and the same project and ML CLI on the
+## local BigQuery emulator followed by the integration tests that build a warehouse of their
+## own (marker own_build). Each job keeps about one core busy (the emulator answers one
+## request at a time). Each one's output is printed whole when it finishes (--output-sync).
+## Times: docs/bench.md (make test).
 test: $(STAMP) browser lint seeds-check unit
-	@echo "integration and emulator tests side by side; each prints when it finishes"
-	@$(MAKE) --no-print-directory -j2 --output-sync=target integration test-bigquery
+	@echo "two jobs side by side; each prints when it finishes"
+	@$(MAKE) --no-print-directory -j2 --output-sync=target integration-shared side-job
+
+# The second job of `make test`: the emulator suite, then the own-build integration tests.
+side-job: $(STAMP) $(BQ_STAMP) browser warehouse-dir
+	@$(MAKE) --no-print-directory test-bigquery
+	@$(MAKE) --no-print-directory integration-own
 
 # Every seed CSV is UTF-8 with the header's number of fields, named by file and line if not
 # (dbt itself stops every command with a traceback on a byte that is not UTF-8).
@@ -142,10 +148,17 @@ judges: $(STAMP) $(JUDGES_STAMP) warehouse-dir
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not bigquery" -q
 
-# Each suite runs beside the other: their fits and predictions take one BLAS/OpenMP thread
+# The suites run beside each other: their fits and predictions take one BLAS/OpenMP thread
 # each (LOYALTY_ML_THREADS, ml/config.py) instead of both fighting over both cores.
+## integration: every integration test (both groups below, one after the other)
 integration: $(STAMP) browser
 	LOYALTY_ML_THREADS=1 $(BIN)/pytest -m integration -q --durations=12
+
+integration-shared: $(STAMP) browser
+	LOYALTY_ML_THREADS=1 $(BIN)/pytest -m "integration and not own_build" -q --durations=12
+
+integration-own: $(STAMP) browser
+	LOYALTY_ML_THREADS=1 $(BIN)/pytest -m "integration and own_build" -q --durations=5
 
 ## test-bigquery: seeds, build (twice: merges), docs, ML train and score on the emulator,
 ## and its marts compared with DuckDB's (scripts/with_bigquery_emulator.sh starts and stops it)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from loyalty_datagen.brazil import CITIES, national_holidays
-from loyalty_datagen.config import GeneratorConfig
+from loyalty_datagen.config import SHIFTS, GeneratorConfig
 
 # Campaigns at a member's preferred partners pull purchases forward.
 CAMPAIGN_LIFT = 0.6
@@ -67,6 +67,11 @@ class Members:
     redeem_prob: np.ndarray  # chance to order a redemption after an accrual
     prefs: np.ndarray  # (members, partners) preference weights, rows sum to 1
     first_id: int = 1  # member_id of index 0: chunks of members get consecutive ids
+    # a shift (GeneratorConfig.shift): from day offset shift_day on, the hazard's logit gains
+    # shift_logit and the purchase rate is multiplied by shift_rate (1 and 0 without one)
+    shift_day: int = 10**9
+    shift_logit: np.ndarray | None = None
+    shift_rate: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.rate.size
@@ -103,7 +108,15 @@ def draw_members(
     )
     redeem_prob = rng.beta(1.5, 6.0, n)
     prefs = rng.dirichlet(np.full(n_partners, 0.35), size=n)
-    return Members(signup, city, birth, rate, base_logit, redeem_prob, prefs, first_id)
+    members = Members(signup, city, birth, rate, base_logit, redeem_prob, prefs, first_id)
+    if cfg.shift is not None:
+        # its own stream: the members without a shift are drawn exactly as before
+        shift = SHIFTS[cfg.shift_kind]
+        hit = np.random.default_rng([cfg.seed, 11, first_id]).random(n) < shift["share"]
+        members.shift_day = (cfg.shift_start - cfg.start).days
+        members.shift_logit = shift["hazard_logit"] * hit
+        members.shift_rate = np.where(hit, shift["rate_factor"], 1.0)
+    return members
 
 
 def hazard(
@@ -118,6 +131,8 @@ def hazard(
         - 0.35 * np.log1p(prev_count)
         + 0.25 * (month_of_year in (1, 2))
     )
+    if m.shift_logit is not None and month_start_day >= m.shift_day:
+        z = z + m.shift_logit
     return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -147,6 +162,8 @@ def simulate(
     intensity = (
         m.rate[:, None] * day_factors(cfg, horizon)[None, :] * (1 + CAMPAIGN_LIFT * exposure)
     )
+    if m.shift_rate is not None:
+        intensity[:, m.shift_day :] *= m.shift_rate[:, None]
 
     starts = cfg.month_starts()
     bounds = [(s - cfg.start).days for s in starts] + [days]

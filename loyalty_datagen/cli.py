@@ -59,6 +59,14 @@ def datagen(
             "simulated period can be appended later with --append-days."
         ),
     ] = None,
+    shift: Annotated[
+        str | None,
+        typer.Option(
+            help="Inject a behaviour change from a month on, e.g. economic_shock:2025-08 (a "
+            "random half of the members buy at 30 % of their rate and churn more); recorded "
+            "in the manifest."
+        ),
+    ] = None,
     append_days: Annotated[
         int | None,
         typer.Option(
@@ -105,9 +113,18 @@ def datagen(
         return
     start_day = iso_date("--start", start)
     through_day = iso_date("--lake-through", lake_through) if lake_through else None
-    cfg = GeneratorConfig(
-        seed=seed, members=members, months=months, start=start_day, defect_rate=defect_rate
-    )
+    try:
+        cfg = GeneratorConfig(
+            seed=seed,
+            members=members,
+            months=months,
+            start=start_day,
+            defect_rate=defect_rate,
+            shift=shift,
+        )
+    except ValueError as exc:
+        console.print(f"[red]error:[/] --shift: {exc}")
+        raise typer.Exit(2) from None
     with progress_bar() as progress:
         task = progress.add_task("generating", total=len(STEPS), unit="steps")
 

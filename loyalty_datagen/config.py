@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 
+# Behaviour changes the generator can inject from a month on (GeneratorConfig.shift). An
+# economic shock hits a random half of the members, whatever their history: they buy at 30 %
+# of their rate and their monthly churn hazard rises (+1.5 on the logit). Activity features
+# move, and churn becomes less predictable from the past: the drift monitoring must see both.
+SHIFTS = {"economic_shock": {"share": 0.5, "rate_factor": 0.3, "hazard_logit": 1.5}}
+
 
 @dataclass(frozen=True)
 class GeneratorConfig:
@@ -14,6 +20,33 @@ class GeneratorConfig:
     start: date = date(2024, 1, 1)
     # Share of rows per table that get a defect (split evenly across the table's kinds).
     defect_rate: float = 0.01
+    # A behaviour change from a month on, "economic_shock:YYYY-MM" (behaviour.SHIFTS): the
+    # drift the monitoring must catch. None: the process never changes.
+    shift: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.shift is not None:
+            self.shift_start  # noqa: B018  (fails early on a bad value)
+
+    @property
+    def shift_kind(self) -> str | None:
+        return self.shift.partition(":")[0] if self.shift else None
+
+    @property
+    def shift_start(self) -> date | None:
+        """The first day of the shift's month."""
+        if self.shift is None:
+            return None
+        kind, _, month = self.shift.partition(":")
+        if kind not in SHIFTS:
+            raise ValueError(f"shift {self.shift!r}: the kind must be one of {', '.join(SHIFTS)}")
+        try:
+            first = date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise ValueError(f"shift {self.shift!r}: expected KIND:YYYY-MM") from None
+        if not self.start < first < self.end:
+            raise ValueError(f"shift {self.shift!r}: the month must fall inside the period")
+        return first
 
     @property
     def end(self) -> date:
@@ -61,10 +94,13 @@ class GeneratorConfig:
             months=d["months"],
             start=date.fromisoformat(d["start"]),
             defect_rate=d["defect_rate"],
+            shift=d.get("shift"),
         )
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["start"] = self.start.isoformat()
         d["end"] = self.end.isoformat()
+        if self.shift is None:  # the manifests written before shifts existed stay the same
+            del d["shift"]
         return d

@@ -23,7 +23,6 @@ from ml.cli_common import fail_cleanly as _fail_cleanly
 from ml.cli_models import models_app
 from ml.config import Settings
 from ml.console import console, progress_bar
-from ml.errors import MlError
 
 
 class _Commands(TyperGroup):
@@ -177,18 +176,21 @@ def promote(
 ) -> None:
     """Make a version the champion if it beats the current one on the same test period, by
     the spec's selection metric (both evaluated on today's data). Exit 6 when it does not."""
-    from ml.promotion import compare, promote
+    from ml.errors import PromotionRefused
+    from ml.promotion import promote
 
     try:
         result = promote(context(), model, version, force, reason)
-    except MlError:
-        _print_comparison(compare(context(), model, version), promoted=False)
+    except PromotionRefused as refused:
+        if refused.comparison is not None:
+            _print_comparison(refused.comparison, promoted=False)
         raise
     _print_comparison(result, promoted=True)
 
 
 def _print_comparison(result, promoted: bool) -> None:
-    table = Table(title=f"{result.model}: {result.metric} on {', '.join(result.test_periods)}")
+    periods = f"{result.test_periods[0]} .. {result.test_periods[-1]}"
+    table = Table(title=f"{result.model}: {result.metric}, test period {periods}")
     for col in ["version", "role", result.metric]:
         table.add_column(col, justify="right" if col == result.metric else "left")
     table.add_row(result.challenger.label, "challenger", f"{result.challenger_score:.4f}")

@@ -35,6 +35,11 @@ class ArtifactError(MlError):
 
 
 class PromotionRefused(MlError):
-    """A challenger that does not beat the champion on the same test period."""
+    """A challenger that does not beat the champion on the same test period; carries the
+    comparison (ml.promotion.Comparison) so the CLI can show both numbers."""
 
     exit_code = 6
+
+    def __init__(self, message: str, comparison=None):
+        super().__init__(message)
+        self.comparison = comparison

@@ -73,14 +73,15 @@ def promote(
         raise SpecError("--force needs --reason: say why the evidence is overridden")
     result = compare(ctx, name, version)
     if result.champion is not None and result.champion.version == result.challenger.version:
-        raise PromotionRefused(f"{name} {result.challenger.label} is already the champion")
+        raise PromotionRefused(f"{name} {result.challenger.label} is already the champion", result)
     if not result.better and not force:
         raise PromotionRefused(
             f"{name} {result.challenger.label} does not beat the champion "
             f"{result.champion.label} on {result.metric} over the test period "
             f"{', '.join(result.test_periods)} ({result.rows:,} rows): "
             f"{result.challenger_score:.4f} vs {result.champion_score:.4f}. "
-            "Keep the champion, or `ml promote --force --reason ...`"
+            "Keep the champion, or `ml promote --force --reason ...`",
+            result,
         )
     tags = {
         "promoted_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -91,6 +91,9 @@ class Registry:
             logging.getLogger(name).setLevel(logging.WARNING)
 
         self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        if self.local_folder:
+            self.client.search_experiments(max_results=1)  # creates and migrates the store
+            _owner_only(self.local_folder)
 
     @property
     def local_folder(self) -> Path | None:
@@ -103,8 +106,10 @@ class Registry:
         found = self.client.get_experiment_by_name(name)
         if found is not None:
             return found.experiment_id
-        location = (self.local_folder / "artifacts").as_uri() if self.local_folder else None
-        return self.client.create_experiment(name, artifact_location=location)
+        location = (self.local_folder / "artifacts" / name).as_uri() if self.local_folder else None
+        # the UI shows a classic model's runs (metrics, params, plots), not a GenAI app's traces
+        kind = {"mlflow.experimentKind": "custom_model_development"}
+        return self.client.create_experiment(name, artifact_location=location, tags=kind)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -127,7 +132,8 @@ class Registry:
         from mlflow.entities import Metric, Param, RunTag
 
         body = _to_json({**metadata, "created_at": _now()})  # unserialisable: fail before a run
-        run = self.client.create_run(self.experiment_id(model_name), run_name=_now(), tags=tags)
+        experiment = self.experiment_id(model_name)
+        run = self.client.create_run(experiment, run_name=f"{model_name} {_now()}", tags=tags)
         run_id = run.info.run_id
         try:
             with tempfile.TemporaryDirectory() as tmp:
@@ -138,6 +144,9 @@ class Registry:
                 self.client.log_artifacts(run_id, str(folder), MODEL_DIR)
             if report_dir is not None:
                 self.client.log_artifacts(run_id, str(report_dir), "report")
+            if (local := _local_path(run.info.artifact_uri)) is not None:
+                _owner_only(local.parents[1])  # the experiment's artifacts, this run's among them
+                local.parents[2].chmod(0o700)
             stamp = int(datetime.now(UTC).timestamp() * 1000)
             self.client.log_batch(
                 run_id,
@@ -266,6 +275,14 @@ class Registry:
             else:
                 problem = None
         return replace(version, problem=problem)
+
+
+def _owner_only(root: Path) -> None:
+    """Models carry training-data fingerprints and their plots member-level data: the embedded
+    store is the owner's, whatever the caller's umask (the CLI's is 077 already)."""
+    root.chmod(0o700)
+    for path in root.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _described(version: ModelVersion) -> str:

@@ -67,6 +67,7 @@ class Split:
     test_periods: int | None = None
     gap_periods: int = 0
     cv_folds: int = 3
+    cv_block_periods: int | None = None  # each fold's validation periods (ml.training.PeriodSplit)
 
 
 @dataclass(frozen=True)

@@ -68,11 +68,17 @@ def build_pipeline(spec: ModelSpec, estimator, numeric_transform: str | None = N
 
 class PeriodSplit:
     """Expanding-window CV over whole periods: each fold validates on a later block of periods
-    and trains on everything at least `gap` periods before it. Never shuffles across time."""
+    and trains on everything at least `gap` periods before it. Never shuffles across time.
 
-    def __init__(self, n_splits: int = 3, gap: int = 0):
+    By default the periods are cut into n_splits + 1 equal blocks, so the first fold trains on
+    the first block alone. `block` sets the validation block's length instead: the folds are
+    the last n_splits blocks, and each trains on all the history before it, which is closer to
+    the final fit (a model that needs data is not judged on a fold that has almost none)."""
+
+    def __init__(self, n_splits: int = 3, gap: int = 0, block: int | None = None):
         self.n_splits = n_splits
         self.gap = gap
+        self.block = block
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:
         return self.n_splits
@@ -82,7 +88,7 @@ class PeriodSplit:
             raise ValueError("PeriodSplit needs groups= (the period of each row)")
         groups = np.asarray(groups)
         periods = np.unique(groups)
-        block = len(periods) // (self.n_splits + 1)
+        block = self.block or len(periods) // (self.n_splits + 1)
         if block < 1 or len(periods) - self.n_splits * block - self.gap < 1:
             raise DataError(
                 f"{len(periods)} training periods are too few for {self.n_splits} time-ordered "
@@ -141,7 +147,7 @@ def select_and_fit(spec: ModelSpec, train: pd.DataFrame, progress=None) -> Selec
     groups = train[spec.time_column].to_numpy()
     if spec.task == "classification" and len(np.unique(y)) < 2:
         raise DataError(f"target {spec.target!r} has a single class in the training set")
-    cv = PeriodSplit(spec.split.cv_folds, spec.split.gap_periods)
+    cv = PeriodSplit(spec.split.cv_folds, spec.split.gap_periods, spec.split.cv_block_periods)
     results, best = [], None
     for candidate in spec.candidates:
         search = GridSearchCV(

@@ -1,5 +1,6 @@
 -- Each current member with the latest churn probability and expected points for the next 90
--- days, from the most recent scoring run of each model. Empty until `ml score` has run.
+-- days, from the most recent scoring run of each model; a member outside the churn model's
+-- population gets the reason instead of a score. Empty until `ml score` has run.
 with
 
 scores as (
@@ -11,6 +12,12 @@ scores as (
 members as (
 
     select * from {{ ref('dim_member') }}
+
+),
+
+features as (
+
+    select * from {{ ref('ml_member_features') }}
 
 ),
 
@@ -55,6 +62,23 @@ points as (
 
 ),
 
+-- the cutoff the churn model scored last, and where each member stood at it
+churn_cutoff as (
+
+    select max(cutoff_date) as cutoff_date from churn
+
+),
+
+population as (
+
+    select
+        features.member_id,
+        features.ineligible_reason
+    from features
+    inner join churn_cutoff on features.cutoff_date = churn_cutoff.cutoff_date
+
+),
+
 final as (
 
     select
@@ -63,26 +87,33 @@ final as (
         members.tier,
         members.status,
         members.region,
-        churn.cutoff_date as scored_for_cutoff,
+        churn_cutoff.cutoff_date as scored_for_cutoff,
         cast(churn.score as {{ loyalty.type_double() }}) as churn_probability,
         case
             when churn.score >= 0.6 then 'high'
             when churn.score >= 0.3 then 'medium'
-            else 'low'
+            when churn.score is not null then 'low'
         end as churn_risk_band,
+        -- why a member has no churn score: outside the population at the cutoff, or not a
+        -- member with a row at it yet (enrolled after it)
+        case
+            when churn.score is null
+                then coalesce(population.ineligible_reason, 'enrolled_after_cutoff')
+        end as not_scored_reason,
         cast(points.score as {{ loyalty.type_double() }}) as expected_points_next_90d,
         churn.model_version as churn_model_version,
         points.model_version as points_model_version,
         churn.scored_at
-    from churn
-    inner join members
-        on
-            churn.entity_id = cast(members.member_id as {{ dbt.type_string() }})
-            and members.is_current
+    from members
+    inner join churn_cutoff on churn_cutoff.cutoff_date is not null
+    left join churn
+        on cast(members.member_id as {{ dbt.type_string() }}) = churn.entity_id
+    left join population on members.member_id = population.member_id
     left join points
         on
-            churn.entity_id = points.entity_id
-            and churn.cutoff_date = points.cutoff_date
+            cast(members.member_id as {{ dbt.type_string() }}) = points.entity_id
+            and churn_cutoff.cutoff_date = points.cutoff_date
+    where members.is_current and members.member_id != -1
 
 )
 

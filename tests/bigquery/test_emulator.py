@@ -10,6 +10,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 from typer.testing import CliRunner
 
 from ml.cli import app
@@ -148,13 +149,22 @@ def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
     return result.sort_values(list(result.columns)).reset_index(drop=True)
 
 
+SCORED = {
+    "mart_member_churn_risk",
+    "ml_score_outcomes",
+    "mart_model_performance",
+    "mart_model_calibration",
+    "mart_model_drift",
+}
+
+
 def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     rows = con.execute(
         "select schema_name, table_name from duckdb_tables() "
         "where schema_name in ('main_staging', 'main_marts', 'main_ml') order by 1, 2"
     ).fetchall()
-    # the scored mart reads each warehouse's own ML scores
-    return [(s, t) for s, t in rows if t != "mart_member_churn_risk"]
+    # the scored and monitoring marts read each warehouse's own ML scores
+    return [(s, t) for s, t in rows if t not in SCORED]
 
 
 # google-cloud-bigquery points to pandas-gbq for DataFrames; its own to_dataframe is what the
@@ -191,6 +201,7 @@ def test_tables_equal_duckdbs_built_from_the_same_seeds(emulator):
     assert not differences, differences
 
 
+@pytest.mark.filterwarnings("ignore:Retrieving DataFrames via google-cloud-bigquery")
 def test_ml_trains_and_scores_against_the_emulator(emulator, tmp_path):
     runner = CliRunner()
     base = [
@@ -226,7 +237,25 @@ def test_ml_trains_and_scores_against_the_emulator(emulator, tmp_path):
 
     run_dbt(["build", "-s", "source:ml_scores+"], emulator_env(tmp_path / "scored"))
     scored = client.query("select count(*) as n from `loyalty_ml.mart_member_churn_risk`")
-    assert 0 < next(iter(scored.result())).n <= row.members
+    assert next(iter(scored.result())).n >= row.members > 0
+
+    # the loop's SQL on BigQuery: the rank-form ROC AUC equals scikit-learn's on the same rows
+    outcomes = client.query(
+        "select cutoff_date, score, outcome from `loyalty_ml.ml_score_outcomes`"
+    ).to_dataframe(create_bqstorage_client=False)
+    performance = client.query(
+        "select cutoff_date, roc_auc from `loyalty_ml.mart_model_performance`"
+    ).to_dataframe(create_bqstorage_client=False)
+    assert len(performance) >= 4
+    realised = dict(zip(performance.cutoff_date, performance.roc_auc, strict=True))
+    for cutoff, rows in outcomes.groupby("cutoff_date"):
+        assert realised[cutoff] == pytest.approx(roc_auc_score(rows.outcome, rows.score), abs=1e-9)
+    drift = client.query(
+        "select count(*) as n, count(distinct feature) as features "
+        "from `loyalty_ml.mart_model_drift`"
+    )
+    drift_row = next(iter(drift.result()))
+    assert drift_row.n > 0 and drift_row.features > 20
 
 
 def test_a_build_without_a_pii_key_refuses(emulator, tmp_path):

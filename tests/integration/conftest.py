@@ -142,3 +142,64 @@ def trained(ml_settings) -> dict[str, ModelVersion]:
     """Both shipped models, trained once for the session on the real marts."""
     ctx = Context.from_settings(ml_settings)
     return {name: train(ctx, name) for name in ("churn", "points_next_90d")}
+
+
+# Headless Chromium for the browser tests (the docs site, MLflow's UI): Debian's chromium and
+# chromedriver (`scripts/install_chromium.sh`). Screenshots land in reports/docs_site/.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+SCREENSHOTS = ROOT / "reports" / "docs_site"
+TIMEOUT = 60
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1920,1080",
+]
+
+
+def _missing_browser_message() -> str:
+    return (
+        f"headless Chromium is missing ({CHROMIUM} and {CHROMEDRIVER} are needed). "
+        "Install it with `scripts/install_chromium.sh` (as root: apt-get install chromium "
+        "chromium-driver); `make test` runs it first."
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory) -> Iterator[object]:
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.fail(_missing_browser_message(), False)
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:  # pragma: no cover - dev extra not installed
+        pytest.fail("selenium is missing: pip install -e '.[dev]' (make install)", False)
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    driver.set_page_load_timeout(TIMEOUT)
+    driver.set_script_timeout(TIMEOUT)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait_for(driver, condition, what: str):
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(driver, TIMEOUT, poll_frequency=0.2).until(condition)
+    except TimeoutException:
+        pytest.fail(f"timed out after {TIMEOUT}s waiting for {what} ({driver.current_url})", False)

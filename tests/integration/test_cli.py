@@ -4,6 +4,7 @@ clear line and a stable exit code (never a traceback)."""
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,8 @@ import yaml
 from typer.testing import CliRunner
 
 from ml.cli import app
+from ml.model_files import sha256
+from ml.registry import Registry
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -203,15 +206,32 @@ def test_missing_warehouse_file(warehouse, tmp_path, specs):
     assert "run `make run`" in result.output
 
 
-def test_tampered_artifact_is_refused(warehouse, tmp_path, specs):
+@pytest.mark.parametrize(
+    ("tamper", "said"),
+    [
+        ("flip_a_byte", "was modified after it was registered (checksum mismatch)"),
+        ("swap_in_a_pickle", "is not a readable skops file"),
+        ("delete_the_file", "model.skops is missing from its artifacts"),
+    ],
+)
+def test_a_tampered_or_incomplete_artifact_is_refused(warehouse, tmp_path, specs, tamper, said):
     assert invoke(["train", "tiny"], warehouse, tmp_path, specs).exit_code == 0
-    model_file = next((tmp_path / "mlflow" / "artifacts").glob("*/artifacts/model/model.skops"))
-    data = bytearray(model_file.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    model_file.write_bytes(bytes(data))
+    model_file = next((tmp_path / "mlflow" / "artifacts").glob("*/*/artifacts/model/model.skops"))
+    if tamper == "flip_a_byte":
+        data = bytearray(model_file.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        model_file.write_bytes(bytes(data))
+    elif tamper == "swap_in_a_pickle":
+        model_file.write_bytes(pickle.dumps({"model": "anything"}))
+        # whoever swapped it could write the store too: the recorded checksum follows
+        registry = Registry(f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}")
+        registry.client.set_model_version_tag("tiny", "1", "model_sha256", sha256(model_file))
+    else:
+        model_file.unlink()
     result = invoke(["score", "tiny"], warehouse, tmp_path, specs)
     assert result.exit_code == 5
-    assert "checksum" in result.output
+    assert said in " ".join(result.output.split())
+    assert len(result.output.strip().splitlines()) <= 2  # one line (wrapped at most once)
 
 
 def test_unknown_version(warehouse, tmp_path, specs):

@@ -8,32 +8,16 @@ Screenshots land in reports/docs_site/ (git-ignored)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.integration.conftest import SCREENSHOTS, wait_for
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SCREENSHOTS = ROOT / "reports" / "docs_site"
 EXPOSURE = "exposure.loyalty.churn"
 EXPOSURE_LABEL = "Churn in the next 90 days"
-TIMEOUT = 60
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1920,1080",
-]
 
 # The page's graph service (angular) holds the cytoscape instance it renders; a node or edge
 # is part of the lineage on screen when cytoscape renders it visible.
@@ -54,54 +38,12 @@ return {
 """
 
 
-def _missing_browser_message() -> str:
-    return (
-        f"headless Chromium is missing ({CHROMIUM} and {CHROMEDRIVER} are needed). "
-        "Install it with `scripts/install_chromium.sh` (as root: apt-get install chromium "
-        "chromium-driver); `make test` runs it first."
-    )
-
-
 @pytest.fixture(scope="module")
 def static_site(warehouse) -> Path:
     """static_index.html of the session's docs (the fixture runs `dbt docs generate --static`)."""
     page = warehouse.target / "static_index.html"
     assert page.stat().st_size > 0
     return page
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory) -> Iterator[object]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail(_missing_browser_message(), False)
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:  # pragma: no cover - dev extra not installed
-        pytest.fail("selenium is missing: pip install -e '.[dev]' (make install)", False)
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(TIMEOUT)
-    driver.set_script_timeout(TIMEOUT)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def _wait(driver, condition, what: str):
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    try:
-        return WebDriverWait(driver, TIMEOUT, poll_frequency=0.2).until(condition)
-    except TimeoutException:
-        pytest.fail(f"timed out after {TIMEOUT}s waiting for {what} ({driver.current_url})", False)
 
 
 def _settled_graph(driver, ready) -> dict:
@@ -118,7 +60,7 @@ def _settled_graph(driver, ready) -> dict:
         last.append(key)
         return False
 
-    return _wait(driver, settled, "the lineage graph")
+    return wait_for(driver, settled, "the lineage graph")
 
 
 def _screenshot(driver, name: str) -> None:
@@ -149,17 +91,17 @@ def test_churn_exposure_lineage_reaches_staging_models(browser, static_site):
     browser.get(f"{static_site.as_uri()}#!/exposure/{EXPOSURE}")
 
     # The exposure page: its title, what it depends on, the lineage launcher.
-    _wait(
+    wait_for(
         browser,
         ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), EXPOSURE_LABEL),
         "the churn exposure page",
     )
-    _wait(
+    wait_for(
         browser,
         ec.text_to_be_present_in_element((By.TAG_NAME, "body"), "ml_member_features"),
         "the exposure's Depends On section",
     )
-    launcher = _wait(
+    launcher = wait_for(
         browser,
         ec.element_to_be_clickable((By.CSS_SELECTOR, "a[title='View Lineage Graph']")),
         "the View Lineage Graph button",
@@ -173,7 +115,7 @@ def test_churn_exposure_lineage_reaches_staging_models(browser, static_site):
     _screenshot(browser, "churn_lineage_panel.png")
 
     # Full screen: dbt docs selects `+exposure:churn`, every ancestor of the exposure.
-    expand = _wait(
+    expand = wait_for(
         browser,
         ec.element_to_be_clickable((By.CSS_SELECTOR, "a[title='View Fullscreen']")),
         "the View Fullscreen button of the lineage panel",

@@ -50,6 +50,7 @@ def test_the_seeds_read_as_stale_from_their_newest_export(warehouse, tmp_path):
     assert members["max_loaded_at"].startswith(newest[0][0].replace(" ", "T"))
 
 
+@pytest.mark.own_build
 def test_lake_freshness_names_the_stale_tables(tmp_path):
     lake = tmp_path / "lake"
     generate(GeneratorConfig(members=150, months=4), None, tmp_path / "meta", out_lake=lake)

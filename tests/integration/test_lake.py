@@ -57,6 +57,7 @@ def test_lake_and_seeds_build_the_same_marts(warehouse, manifest, tmp_path):
         assert transactions == facts
 
 
+@pytest.mark.own_build
 def test_a_young_lake_builds_and_a_bad_partition_is_named(tmp_path):
     """Four months in, no points have expired yet: the expirations table has no files and
     builds as an empty relation. A partition that lost a column, or an export that lands

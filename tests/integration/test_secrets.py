@@ -56,6 +56,6 @@ def test_files_holding_raw_pii_are_owner_only(warehouse, trained):
     assert _private(warehouse.path)
     assert _private(warehouse.target) and _private(warehouse.target / "logs")
     version = Path(trained["churn"].source.removeprefix("file://"))
-    store = version.parents[3]  # the embedded store: mlflow.db and artifacts/
+    store = version.parents[4]  # the embedded store: mlflow.db and artifacts/<model>/<run>/
     assert _private(store) and _private(store / "mlflow.db") and _private(store / "artifacts")
     assert all(_private(f) for f in version.iterdir())

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from loyalty_datagen import GeneratorConfig, generate
@@ -306,3 +307,43 @@ def test_record_ids_follow_the_time_the_oltp_wrote_them(small, table, key, writt
             first.setdefault(int(r[key]), at.replace(second=0))
     minutes = [first[k] for k in sorted(first)]
     assert len(minutes) > 10 and minutes == sorted(minutes)
+
+
+def test_a_shift_changes_behaviour_from_its_month_and_is_recorded(tmp_path):
+    """economic_shock: from its month, activity falls and the true churn probability rises;
+    before it, the members and their purchases are the unshifted ones."""
+    base = GeneratorConfig(seed=3, members=600, months=14, defect_rate=0.0)
+    shocked = GeneratorConfig(
+        seed=3, members=600, months=14, defect_rate=0.0, shift="economic_shock:2024-10"
+    )
+    runs = {}
+    for name, cfg in (("base", base), ("shocked", shocked)):
+        manifest = generate(cfg, tmp_path / name / "seeds", tmp_path / name / "meta")
+        truth = pd.read_csv(tmp_path / name / "meta" / "churn_truth.csv")
+        bought = pd.to_datetime(
+            pd.read_csv(tmp_path / name / "seeds" / "raw_transactions.csv").purchased_at,
+            errors="coerce",
+        )
+        runs[name] = (manifest, truth, bought)
+    assert runs["shocked"][0]["config"]["shift"] == "economic_shock:2024-10"
+    assert "shift" not in runs["base"][0]["config"]
+
+    def mean_p(truth, before: bool):
+        """Cutoffs whose 90-day window closes before the shift, or that start after it."""
+        cutoff = pd.to_datetime(truth.cutoff_date)
+        rows = (cutoff <= "2024-07-01") if before else (cutoff >= "2024-10-01")
+        return truth[rows].p_no_purchase_90d
+
+    base_truth, shocked_truth = runs["base"][1], runs["shocked"][1]
+    assert np.allclose(mean_p(base_truth, True), mean_p(shocked_truth, True), atol=1e-12)
+    assert mean_p(shocked_truth, False).mean() > mean_p(base_truth, False).mean() + 0.05
+    before = [(b < "2024-10-01").sum() for b in (runs["base"][2], runs["shocked"][2])]
+    after = [(b >= "2024-10-01").sum() for b in (runs["base"][2], runs["shocked"][2])]
+    # raw rows also hold reversals, drawn after the simulation: equal to within them
+    assert abs(before[0] - before[1]) < 0.01 * before[0] and after[1] < 0.85 * after[0]
+
+
+@pytest.mark.parametrize("shift", ["economic_shock:2030-01", "gold_rush:2024-05", "economic_shock"])
+def test_a_bad_shift_is_refused(shift):
+    with pytest.raises(ValueError, match="shift"):
+        GeneratorConfig(shift=shift)

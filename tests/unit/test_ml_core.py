@@ -103,6 +103,16 @@ def test_period_split_never_validates_on_the_past_of_its_training():
         assert latest_train < earliest_valid - pd.DateOffset(months=1)  # the gap
 
 
+def test_period_split_with_a_block_validates_on_the_latest_periods():
+    df = frame(periods=12)
+    folds = list(PeriodSplit(n_splits=3, gap=1, block=2).split(df, groups=df.period.to_numpy()))
+    periods = sorted(df.period.unique())
+    valid = [sorted(df.period.iloc[v].unique()) for _, v in folds]
+    assert valid == [periods[6:8], periods[8:10], periods[10:12]]
+    # each fold trains on all the history before its block, less the gap
+    assert [df.period.iloc[t].nunique() for t, _ in folds] == [5, 7, 9]
+
+
 def test_feature_frame_gives_uniform_dtypes():
     df = pd.DataFrame({"x": ["1.5", None], "c": [None, "b"]})
     out = feature_frame(df, spec())
