@@ -59,3 +59,37 @@ def test_docs_blocks_for_the_domain(warehouse):
     names = {d["name"] for d in docs.values() if d["package_name"] == "loyalty"}
     assert "__overview__" in names
     assert len(names) >= 8
+
+
+def test_the_lineage_shows_the_whole_loop(warehouse):
+    """Scores, versions and drift come back as sources; outcomes, performance and drift are
+    models; the monitoring exposure reads them, so the docs site draws the loop end to end."""
+    manifest = warehouse.artifact("manifest.json")
+    parents = manifest["parent_map"]
+
+    def upstream(node: str) -> set[str]:
+        seen, todo = set(), [node]
+        while todo:
+            for parent in parents.get(todo.pop(), []):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return seen
+
+    loop = upstream("exposure.loyalty.model_monitoring")
+    sources = {f"source.loyalty.ml_scores.{t}" for t in ("model_scores", "model_versions")}
+    sources.add("source.loyalty.ml_scores.feature_drift")
+    models = {
+        f"model.loyalty.{m}"
+        for m in (
+            "ml_score_outcomes",
+            "mart_model_performance",
+            "mart_model_calibration",
+            "mart_model_drift",
+            "ml_member_features",
+        )
+    }
+    assert sources | models <= loop
+    assert "source.loyalty.ml_scores.model_scores" in upstream(
+        "model.loyalty.mart_member_churn_risk"
+    )
