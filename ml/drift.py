@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 
 from ml.specs import ModelSpec
-from ml.training import MISSING
 
 BINS = 10
 TOP_CATEGORIES = 20
@@ -41,7 +40,7 @@ SCORE = "__score__"  # the model's own output, monitored beside the features
 
 
 def _numeric_reference(values: pd.Series) -> dict:
-    x = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    x = values.to_numpy(dtype=float)
     present = x[~np.isnan(x)]
     quantiles = np.linspace(0, 1, BINS + 1)[1:-1]
     edges = np.unique(np.quantile(present, quantiles)) if present.size else np.array([])
@@ -59,8 +58,7 @@ def _numeric_counts(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.append(np.bincount(idx, minlength=len(edges) + 1), missing.sum())
 
 
-def _categorical_reference(values: pd.Series) -> dict:
-    labels = values.astype(object).where(values.notna(), MISSING).astype(str)
+def _categorical_reference(labels: pd.Series) -> dict:
     top = labels.value_counts().index[:TOP_CATEGORIES].tolist()
     categories = [*top, OTHER]
     return {
@@ -81,7 +79,9 @@ def _shares(counts: np.ndarray) -> list[float]:
 
 
 def reference(spec: ModelSpec, X: pd.DataFrame, scores: np.ndarray) -> dict:
-    """The reference rows' distributions, stored with the version (metadata.json)."""
+    """The reference rows' distributions, stored with the version (metadata.json). `X` is
+    ml.training.feature_frame's: numeric columns as float64 (NaN when missing), categorical
+    ones as text (its missing marker a category of its own)."""
     watched = [c for c in spec.features if c not in spec.drift_exempt]
     out = {c: _numeric_reference(X[c]) for c in watched if c in spec.numeric_features}
     out |= {c: _categorical_reference(X[c]) for c in watched if c in spec.categorical_features}
@@ -115,11 +115,11 @@ class DriftCounter:
 
     @staticmethod
     def _counts(values: pd.Series, ref: dict) -> np.ndarray:
+        """`values` as feature_frame gives them (see reference)."""
         if ref["kind"] == "numeric":
-            x = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
-            return _numeric_counts(x, np.asarray(ref["edges"], dtype=float))
-        labels = values.astype(object).where(values.notna(), MISSING).astype(str)
-        return _categorical_counts(labels, ref["categories"])
+            edges = np.asarray(ref["edges"], dtype=float)
+            return _numeric_counts(values.to_numpy(dtype=float), edges)
+        return _categorical_counts(values, ref["categories"])
 
     def results(self) -> list[dict]:
         """One row per cutoff and feature: its PSI and the rows it was counted on."""

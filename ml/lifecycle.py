@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -42,7 +42,6 @@ class Context:
     settings: Settings
     warehouse: Warehouse
     manifest: DbtManifest
-    _registry: Registry | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Context:
@@ -51,7 +50,7 @@ class Context:
     @cached_property
     def registry(self) -> Registry:
         """MLflow is imported on first use: the commands that do not need it start faster."""
-        return self._registry or Registry(self.settings.mlflow_tracking_uri)
+        return Registry(self.settings.mlflow_tracking_uri)
 
     def spec(self, name: str) -> ModelSpec:
         return load_spec(self.settings.specs_dir, name)
@@ -69,12 +68,18 @@ def resolve_and_check(ctx: Context, spec: ModelSpec) -> ResolvedSource:
     return source
 
 
-def rows_where(ctx: Context, spec: ModelSpec, labelled: bool) -> str:
-    """The spec's rows with (or without) a known label, inside its population if it has one."""
-    condition = f"{ctx.warehouse.quote(spec.target)} is {'not ' if labelled else ''}null"
-    if spec.population:
-        condition += f" and {ctx.warehouse.quote(spec.population)}"
-    return condition
+def rows_where(
+    ctx: Context, spec: ModelSpec, labelled: bool | None, since: str | None = None
+) -> str:
+    """The spec's rows inside its population (if it has one): with a known label (labelled),
+    without one (not labelled) or both (None), and from the cutoff `since` on."""
+    quote = ctx.warehouse.quote
+    conditions = [f"{quote(spec.population)}"] if spec.population else []
+    if labelled is not None:
+        conditions.append(f"{quote(spec.target)} is {'not ' if labelled else ''}null")
+    if since is not None:
+        conditions.append(f"{quote(spec.time_column)} >= date '{since}'")
+    return " and ".join(conditions) or "true"
 
 
 def labelled_frame(ctx: Context, spec: ModelSpec, source: ResolvedSource) -> pd.DataFrame:
@@ -209,14 +214,17 @@ class HeldOutPeriod:
     y: np.ndarray
 
 
+def test_period(ctx: Context, spec: ModelSpec) -> tuple[SplitFrames, pd.DataFrame, np.ndarray]:
+    """The spec's split as today's warehouse holds it, and its test period's X and y."""
+    split = temporal_split(labelled_frame(ctx, spec, resolve_and_check(ctx, spec)), spec)
+    return split, feature_frame(split.test, spec), target_vector(split.test, spec)
+
+
 def load_test_period(ctx: Context, name: str, version: str | None = None) -> HeldOutPeriod:
     mv = ctx.registry.get_version(name, version)
     model = ctx.registry.load_model(mv)
     spec = ctx.spec(name)
-    split = temporal_split(labelled_frame(ctx, spec, resolve_and_check(ctx, spec)), spec)
-    return HeldOutPeriod(
-        mv, model, spec, split, feature_frame(split.test, spec), target_vector(split.test, spec)
-    )
+    return HeldOutPeriod(mv, model, spec, *test_period(ctx, spec))
 
 
 def evaluate_version(ctx: Context, name: str, version: str | None = None) -> dict:

@@ -8,14 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from ml.lifecycle import Context
+from ml.plots import save_figure
 from ml.registry import ModelVersion
 
 DRIFT_MART = "mart_model_drift"
@@ -97,7 +95,7 @@ def _psi_plot(out: Path, name: str, mv: ModelVersion, drift: pd.DataFrame) -> Pa
             ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6, color=color)
     fig.colorbar(image, ax=ax, label="PSI (0.1 warn, 0.25 alert)")
     ax.set_title(f"{name} {mv.label}: PSI against its test period, by scored cutoff")
-    return _save(fig, out / "psi_by_feature.png")
+    return save_figure(fig, out / "psi_by_feature.png")
 
 
 def _performance_plot(out, name, mv, metric: str, perf: pd.DataFrame) -> Path | None:
@@ -111,11 +109,4 @@ def _performance_plot(out, name, mv, metric: str, perf: pd.DataFrame) -> Path | 
     ax.set(xlabel="cutoff", ylabel=metric, title=f"{name} {mv.label}: realised vs training")
     ax.tick_params(axis="x", rotation=45)
     ax.legend(loc="best")
-    return _save(fig, out / "realised_vs_training.png")
-
-
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "realised_vs_training.png")

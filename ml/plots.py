@@ -21,11 +21,12 @@ from ml.training import predict
 IMPORTANCE_ROWS = 3000  # permutation importance on a sample keeps the report quick
 
 
-def _save(fig, path: Path) -> str:
+def save_figure(fig, path: Path) -> Path:
+    """Every PNG of the package is written the same way (`ml report`, `ml train`, `ml monitor`)."""
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-    return path.name
+    return path
 
 
 def _classification_plots(out: Path, y, p, baseline, oracle) -> list[tuple[str, str]]:
@@ -38,7 +39,7 @@ def _classification_plots(out: Path, y, p, baseline, oracle) -> list[tuple[str, 
     ax.plot([0, 1], [0, 1], "k:", lw=0.8)
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
     ax.legend(loc="lower right")
-    plots.append(("ROC curve", _save(fig, out / "roc.png")))
+    plots.append(("ROC curve", save_figure(fig, out / "roc.png").name))
 
     fig, ax = plt.subplots(figsize=(5, 4.5))
     for label, score in [("model", p), ("baseline rule", baseline), ("oracle (true p)", oracle)]:
@@ -47,7 +48,7 @@ def _classification_plots(out: Path, y, p, baseline, oracle) -> list[tuple[str, 
             ax.plot(rec, prec, label=label)
     ax.set(xlabel="recall", ylabel="precision", title="Precision-recall curve")
     ax.legend(loc="lower left")
-    plots.append(("Precision-recall curve", _save(fig, out / "pr.png")))
+    plots.append(("Precision-recall curve", save_figure(fig, out / "pr.png").name))
 
     table = pd.DataFrame(calibration_table(y, p))
     fig, ax = plt.subplots(figsize=(5, 4.5))
@@ -55,7 +56,7 @@ def _classification_plots(out: Path, y, p, baseline, oracle) -> list[tuple[str, 
     ax.plot(table.mean_predicted, table.observed_rate, "o-", label="model")
     ax.set(xlabel="mean predicted probability", ylabel="observed rate", title="Calibration")
     ax.legend(loc="upper left")
-    plots.append(("Calibration", _save(fig, out / "calibration.png")))
+    plots.append(("Calibration", save_figure(fig, out / "calibration.png").name))
     return plots
 
 
@@ -66,13 +67,13 @@ def _regression_plots(out: Path, y, pred) -> list[tuple[str, str]]:
     top = float(max(np.max(y), np.max(pred)))
     ax.plot([0, top], [0, top], "k:", lw=0.8)
     ax.set(xlabel="actual", ylabel="predicted", title="Predicted vs actual")
-    plots.append(("Predicted vs actual", _save(fig, out / "predicted_vs_actual.png")))
+    plots.append(("Predicted vs actual", save_figure(fig, out / "predicted_vs_actual.png").name))
 
     fig, ax = plt.subplots(figsize=(5, 4.5))
     ax.scatter(pred, y - pred, s=4, alpha=0.3)
     ax.axhline(0, color="k", lw=0.8)
     ax.set(xlabel="predicted", ylabel="residual (actual - predicted)", title="Residuals")
-    plots.append(("Residuals", _save(fig, out / "residuals.png")))
+    plots.append(("Residuals", save_figure(fig, out / "residuals.png").name))
     return plots
 
 
@@ -91,7 +92,7 @@ def _importance_plot(out: Path, spec: ModelSpec, model, X, y) -> tuple[str, str]
         xerr=result.importances_std[order],
     )
     ax.set(xlabel=f"drop in {scoring} when shuffled", title="Permutation feature importance")
-    return ("Permutation feature importance", _save(fig, out / "importance.png"))
+    return ("Permutation feature importance", save_figure(fig, out / "importance.png").name)
 
 
 def test_period_plots(out: Path, spec: ModelSpec, model, test, X, y, project_dir: Path) -> list:

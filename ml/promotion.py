@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from sklearn.metrics import get_scorer
 
 from ml.errors import PromotionRefused, SpecError
-from ml.lifecycle import Context, labelled_frame, resolve_and_check
+from ml.lifecycle import Context, test_period
 from ml.registry import CHAMPION, ModelVersion
-from ml.training import feature_frame, target_vector, temporal_split
+from ml.scoring import version_rows
+from ml.warehouse import VERSIONS
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,7 @@ def compare(ctx: Context, name: str, version: str | None = None) -> Comparison:
     spec = ctx.spec(name)
     challenger = ctx.registry.get_version(name, version or "latest")
     champion = current_champion(ctx, name)
-    split = temporal_split(labelled_frame(ctx, spec, resolve_and_check(ctx, spec)), spec)
-    X, y = feature_frame(split.test, spec), target_vector(split.test, spec)
+    split, X, y = test_period(ctx, spec)
     scorer = get_scorer(spec.selection_metric)
     with ctx.threads():
         challenger_score = float(scorer(ctx.registry.load_model(challenger), X, y))
@@ -96,4 +96,10 @@ def promote(
     if force:
         tags["promotion_reason"] = reason.strip()
     ctx.registry.set_alias(result.challenger, CHAMPION, tags)
+    # the warehouse's copy of who is champion (mart_model_performance and _drift test the
+    # champions' rows): the new one and the one it replaced
+    moved = [v for v in (result.challenger, result.champion) if v is not None]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = version_rows([ctx.registry.get_version(name, v.version) for v in moved], now)
+    ctx.warehouse.replace_rows(ctx.settings.scores_schema, VERSIONS, rows)
     return Comparison(**{**result.__dict__, "forced": force and not result.better})

@@ -93,7 +93,9 @@ class Registry:
         self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
         if self.local_folder:
             self.client.search_experiments(max_results=1)  # creates and migrates the store
-            _owner_only(self.local_folder)
+            for path in (self.local_folder / "mlflow.db", self.local_folder / "artifacts"):
+                if path.exists():
+                    path.chmod(0o700 if path.is_dir() else 0o600)
 
     @property
     def local_folder(self) -> Path | None:
@@ -145,8 +147,9 @@ class Registry:
             if report_dir is not None:
                 self.client.log_artifacts(run_id, str(report_dir), "report")
             if (local := _local_path(run.info.artifact_uri)) is not None:
-                _owner_only(local.parents[1])  # the experiment's artifacts, this run's among them
-                local.parents[2].chmod(0o700)
+                _owner_only(local.parent)  # this run's files; then its experiment's folders
+                for folder in local.parents[1:3]:
+                    folder.chmod(0o700)
             stamp = int(datetime.now(UTC).timestamp() * 1000)
             self.client.log_batch(
                 run_id,
@@ -279,7 +282,8 @@ class Registry:
 
 def _owner_only(root: Path) -> None:
     """Models carry training-data fingerprints and their plots member-level data: the embedded
-    store is the owner's, whatever the caller's umask (the CLI's is 077 already)."""
+    store is the owner's, whatever the caller's umask (the CLI's is 077 already). A new store
+    and each run's files are set when written, so nothing walks the whole store."""
     root.chmod(0o700)
     for path in root.rglob("*"):
         path.chmod(0o700 if path.is_dir() else 0o600)

@@ -16,10 +16,10 @@ import numpy as np
 import pyarrow as pa
 
 from ml.drift import DriftCounter
-from ml.lifecycle import Context, resolve_and_check
+from ml.lifecycle import Context, resolve_and_check, rows_where
 from ml.registry import ModelVersion
 from ml.training import feature_frame, predict
-from ml.warehouse import DRIFT, SCORES, VERSIONS, OutputTable
+from ml.warehouse import DRIFT, SCORES, VERSIONS
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,9 @@ def score(
     spec = ctx.spec(name)
     source = resolve_and_check(ctx, spec)
     columns = list(dict.fromkeys([*spec.id_columns, spec.time_column, *spec.features]))
-    condition = where or _scored_rows(ctx, spec, mv.metadata["split"]["test_periods"][0])
+    # every row of the population from the version's first test cutoff on, labelled or not
+    first_test = mv.metadata["split"]["test_periods"][0]
+    condition = where or rows_where(ctx, spec, labelled=None, since=first_test)
     scored_at = datetime.now(UTC).replace(tzinfo=None)
     parts: list[pa.Table] = []
     # versions trained before drift was watched have no reference: they score, unmonitored
@@ -98,11 +100,7 @@ def _drift_rows(mv: ModelVersion, drift: DriftCounter, computed_at: datetime) ->
         {"model_name": mv.model_name, "model_version": mv.version, **r, "computed_at": computed_at}
         for r in drift.results()
     ]
-    return pa.Table.from_pylist(rows, schema=_arrow_schema(DRIFT))
-
-
-def _arrow_schema(table: OutputTable) -> pa.Schema:
-    return pa.schema([(c, _ARROW[t]) for c, t in table.columns])
+    return pa.Table.from_pylist(rows, schema=DRIFT.arrow_schema)
 
 
 def version_rows(versions: list[ModelVersion], written_at: datetime) -> pa.Table:
@@ -127,22 +125,4 @@ def version_rows(versions: list[ModelVersion], written_at: datetime) -> pa.Table
                 "written_at": written_at,
             }
         )
-    return pa.Table.from_pylist(rows, schema=_arrow_schema(VERSIONS))
-
-
-_ARROW = {
-    "STRING": pa.string(),
-    "FLOAT64": pa.float64(),
-    "INT64": pa.int64(),
-    "DATE": pa.date32(),
-    "BOOL": pa.bool_(),
-    "TIMESTAMP": pa.timestamp("us"),
-}
-
-
-def _scored_rows(ctx: Context, spec, first_test_period: str) -> str:
-    """Every row of the population from the version's first test cutoff on, labelled or not."""
-    condition = f"{ctx.warehouse.quote(spec.time_column)} >= date '{first_test_period}'"
-    if spec.population:
-        condition += f" and {ctx.warehouse.quote(spec.population)}"
-    return condition
+    return pa.Table.from_pylist(rows, schema=VERSIONS.arrow_schema)

@@ -29,6 +29,10 @@ class OutputTable:
     def column_names(self) -> list[str]:
         return [name for name, _ in self.columns]
 
+    @property
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema([(name, ARROW_TYPES[kind]) for name, kind in self.columns])
+
 
 SCORES = OutputTable(
     "model_scores",
@@ -79,6 +83,14 @@ DRIFT = OutputTable(
     ),
     ("model_name", "model_version", "cutoff_date"),
 )
+ARROW_TYPES = {
+    "STRING": pa.string(),
+    "FLOAT64": pa.float64(),
+    "INT64": pa.int64(),
+    "DATE": pa.date32(),
+    "BOOL": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("us"),
+}
 DUCKDB_TYPES = {
     "STRING": "varchar",
     "FLOAT64": "double",

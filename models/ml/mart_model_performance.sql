@@ -38,10 +38,7 @@ per_cutoff as (
         count(*) as scored_rows,
         sum(case when outcome = 1 then 1 else 0 end) as positives,
         sum(case when outcome = 0 then 1 else 0 end) as negatives,
-        -- the positives' rank sum above its least possible value: the pairs a positive wins
-        sum(case when outcome = 1 then score_rank else 0 end)
-        - sum(case when outcome = 1 then 1 else 0 end)
-        * (sum(case when outcome = 1 then 1 else 0 end) + 1) / 2.0 as positive_rank_excess,
+        sum(case when outcome = 1 then score_rank else 0 end) as positive_rank_sum,
         avg(outcome) as outcome_mean,
         avg(score) as score_mean,
         avg((score - outcome) * (score - outcome)) as squared_error,
@@ -65,9 +62,13 @@ metrics as (
         per_cutoff.scored_rows,
         per_cutoff.outcome_mean,
         per_cutoff.score_mean,
+        -- the positives' rank sum above its least possible value counts the pairs they win
         case
             when versions.task = 'classification' and per_cutoff.positives * per_cutoff.negatives > 0
-                then per_cutoff.positive_rank_excess / (per_cutoff.positives * per_cutoff.negatives)
+                then (
+                    per_cutoff.positive_rank_sum
+                    - per_cutoff.positives * (per_cutoff.positives + 1) / 2.0
+                ) / (per_cutoff.positives * per_cutoff.negatives)
         end as roc_auc,
         case when versions.task = 'classification' then per_cutoff.squared_error end as brier,
         case when versions.task = 'classification' then per_cutoff.log_loss end as log_loss,

@@ -26,11 +26,13 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def loop(ml_settings, trained, warehouse):
-    """Both champions scored, then the monitoring models built on the scores."""
+def loop(ml_settings, trained, warehouse, tmp_path_factory):
+    """Both champions scored, then the monitoring models built on the scores (into a target
+    folder of its own: the session's manifest stays the one the models were trained on)."""
     ctx = Context.from_settings(ml_settings)
     results = {name: score(ctx, name) for name in trained}
-    run_dbt(["build", "-s", "source:ml_scores+"], dbt_env(warehouse.path, warehouse.target))
+    target = tmp_path_factory.mktemp("loop-target")
+    run_dbt(["build", "-s", "source:ml_scores+"], dbt_env(warehouse.path, target))
     with duckdb.connect(str(warehouse.path), read_only=True) as c:
         outcomes = c.execute("select * from main_ml.ml_score_outcomes").df()
         performance = c.execute("select * from main_ml.mart_model_performance").df()
@@ -159,13 +161,13 @@ def test_mlflow_holds_the_run_and_the_registered_versions(ml_settings, trained):
 def test_a_challenger_is_promoted_only_on_evidence(ml_settings, trained, tmp_path):
     """A retrain on the same data is not better than its champion: refused, with the numbers;
     forced with a reason, it becomes the champion and the reason is on the version."""
-    store = tmp_path / "mlflow"
+    store, copy = tmp_path / "mlflow", tmp_path / "warehouse.duckdb"
     shutil.copytree(
         ml_settings.mlflow_tracking_uri.removeprefix("sqlite:///").rsplit("/", 1)[0], store
     )
-    ctx = Context.from_settings(
-        replace(ml_settings, mlflow_tracking_uri=f"sqlite:///{store / 'mlflow.db'}")
-    )
+    shutil.copy(ml_settings.duckdb_path, copy)
+    uri = f"sqlite:///{store / 'mlflow.db'}"
+    ctx = Context.from_settings(replace(ml_settings, mlflow_tracking_uri=uri, duckdb_path=copy))
     challenger = train(ctx, "points_next_90d")
     assert challenger.version == "2" and not challenger.is_champion
     with pytest.raises(PromotionRefused, match=r"v2 does not beat the champion v1 .* vs "):
@@ -176,6 +178,13 @@ def test_a_challenger_is_promoted_only_on_evidence(ml_settings, trained, tmp_pat
     champion = ctx.registry.get_version("points_next_90d")
     assert champion.version == "2" and champion.tags["promotion_reason"] == "rollback drill"
     assert champion.tags["promoted_over"] == "1"
+    # the warehouse's versions table follows the alias
+    with duckdb.connect(str(copy), read_only=True) as c:
+        flags = c.execute(
+            "select model_version, is_champion from ml_scores.model_versions "
+            "where model_name = 'points_next_90d' order by 1"
+        ).fetchall()
+    assert flags == [("1", False), ("2", True)]
 
 
 def test_scores_and_versions_are_replaced_by_key(tmp_path, warehouse, trained):
