@@ -179,13 +179,15 @@ docs-serve: docs
 
 ## bench: the warehouse at BENCH_SIZES members (generator, full refresh vs raw DuckDB,
 ## one incremental day and equivalence, raw loads, pandas baseline), then the ML models
-## (training time and RSS, scoring vs bare predict). BENCH_ARGS="--workdir DIR --reuse" keeps
+## (training time and RSS, scoring vs bare predict) and the churn model's attainable ceiling
+## (loyalty_bench.churn_ceiling, docs/ml.md). BENCH_ARGS="--workdir DIR --reuse" keeps
 ## the generated lakes and reuses them on the next run.
 BENCH_SIZES ?= 10000 100000 1000000
 BENCH_ARGS ?=
 bench: run
 	$(BIN)/python -m loyalty_bench.scale --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 	$(BIN)/python -m loyalty_bench.ml
+	$(BIN)/python -m loyalty_bench.churn_ceiling
 
 clean:
 	rm -rf target logs .warehouse dbt_packages

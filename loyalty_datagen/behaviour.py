@@ -34,6 +34,12 @@ MONTH_FACTOR = {
     12: 1.45,
 }
 DOW_FACTOR = [0.9, 0.9, 0.95, 1.0, 1.15, 1.3, 0.8]  # Monday..Sunday
+# Latent traits no extract shows: log purchases per 30 days ~ Normal(RATE_PRIOR), satisfaction ~
+# Normal(0, 1), and their slopes on the churn hazard's logit (loyalty_bench.churn_ceiling
+# integrates over them to find what a model of the observable data can reach).
+RATE_PRIOR = (float(np.log(2.0)), 0.7)
+RATE_SLOPE = -0.45
+SATISFACTION_SLOPE = -0.6
 
 
 def day_factors(cfg: GeneratorConfig, n_days: int) -> np.ndarray:
@@ -67,6 +73,8 @@ class Members:
     redeem_prob: np.ndarray  # chance to order a redemption after an accrual
     prefs: np.ndarray  # (members, partners) preference weights, rows sum to 1
     first_id: int = 1  # member_id of index 0: chunks of members get consecutive ids
+    # base_logit without the latent traits' terms (rate and satisfaction): what the data shows
+    trait_logit: np.ndarray | None = None
     # a shift (GeneratorConfig.shift): from day offset shift_day on, the hazard's logit gains
     # shift_logit and the purchase rate is multiplied by shift_rate (1 and 0 without one)
     shift_day: int = 10**9
@@ -90,7 +98,7 @@ def draw_members(
     city = rng.choice(len(CITIES), size=n, p=city_w / city_w.sum())
     age_days = rng.integers(18 * 365, 75 * 365, n)
     birth = [cfg.start - timedelta(days=int(a)) for a in age_days]
-    rate = np.exp(rng.normal(np.log(2.0), 0.7, n)) / 30.0
+    rate = np.exp(rng.normal(*RATE_PRIOR, n)) / 30.0
     # one draw for the whole program (not per chunk): a state's effect is the same for everyone
     uf_rng = np.random.default_rng([cfg.seed, 7])
     uf_offset = {
@@ -99,16 +107,18 @@ def draw_members(
     }
     satisfaction = rng.normal(0, 1, n)
     young = age_days < 25 * 365
+    state_offset = np.array([uf_offset[CITIES[c][1]] for c in city])
     base_logit = (
         -3.4
-        - 0.6 * satisfaction
-        - 0.45 * np.log(rate * 30)
+        + SATISFACTION_SLOPE * satisfaction
+        + RATE_SLOPE * np.log(rate * 30)
         + 0.4 * young
-        + np.array([uf_offset[CITIES[c][1]] for c in city])
+        + state_offset
     )
     redeem_prob = rng.beta(1.5, 6.0, n)
     prefs = rng.dirichlet(np.full(n_partners, 0.35), size=n)
     members = Members(signup, city, birth, rate, base_logit, redeem_prob, prefs, first_id)
+    members.trait_logit = -3.4 + 0.4 * young + state_offset  # base_logit's observable terms
     if cfg.shift is not None:
         # its own stream: the members without a shift are drawn exactly as before
         shift = SHIFTS[cfg.shift_kind]
@@ -136,6 +146,30 @@ def hazard(
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def campaign_calendar(
+    cfg: GeneratorConfig, campaigns: list[tuple[int, date, date, int, int]], n_partners: int
+) -> np.ndarray:
+    """(partners, days + 100) bool: the days each partner runs a campaign, and the 100 days past
+    the end that the last cutoffs' truth needs."""
+    horizon = cfg.days + 100
+    active = np.zeros((n_partners, horizon), dtype=bool)
+    for pidx, first, last, _mult, _cid in campaigns:
+        a, b = (first - cfg.start).days, (last - cfg.start).days
+        active[pidx, max(a, 0) : min(b + 1, horizon)] = True
+    return active
+
+
+def purchase_intensity(cfg: GeneratorConfig, m: Members, active: np.ndarray, rate) -> np.ndarray:
+    """(members, days + 100) expected purchases per day at the given base rate (per member, or 1.0
+    for the shape alone): seasonality, campaigns at the member's preferred partners, and a
+    shift's rate factor once it has started."""
+    exposure = m.prefs @ active.astype(float)  # share of a member's spend under a campaign
+    intensity = rate * day_factors(cfg, active.shape[1])[None, :] * (1 + CAMPAIGN_LIFT * exposure)
+    if m.shift_rate is not None:
+        intensity[:, m.shift_day :] *= m.shift_rate[:, None]
+    return intensity
+
+
 @dataclass
 class Simulation:
     counts: np.ndarray  # (members, days) purchases per day
@@ -153,17 +187,8 @@ def simulate(
     n_partners: int,
 ) -> Simulation:
     n, days = len(m), cfg.days
-    horizon = days + 100  # intensities past the end are needed for the last cutoffs' truth
-    active = np.zeros((n_partners, horizon), dtype=bool)
-    for pidx, first, last, _mult, _cid in campaigns:
-        a, b = (first - cfg.start).days, (last - cfg.start).days
-        active[pidx, max(a, 0) : min(b + 1, horizon)] = True
-    exposure = m.prefs @ active.astype(float)  # share of a member's spend under a campaign
-    intensity = (
-        m.rate[:, None] * day_factors(cfg, horizon)[None, :] * (1 + CAMPAIGN_LIFT * exposure)
-    )
-    if m.shift_rate is not None:
-        intensity[:, m.shift_day :] *= m.shift_rate[:, None]
+    active = campaign_calendar(cfg, campaigns, n_partners)
+    intensity = purchase_intensity(cfg, m, active, m.rate[:, None])
 
     starts = cfg.month_starts()
     bounds = [(s - cfg.start).days for s in starts] + [days]
@@ -187,34 +212,45 @@ def simulate(
     return Simulation(counts, churn_day, active[:, :days], month_of_day, truth)
 
 
-def _truth(cfg, m: Members, counts, churn_day, intensity, bounds) -> list:
-    """P(no purchase in [cutoff, cutoff + 90 days)) given everything known at the cutoff."""
-    out = []
+def extended_month_starts(cfg: GeneratorConfig) -> tuple[list[date], list[int]]:
+    """Month starts of the period and 4 past it (windows that run over the end), as dates and
+    as day offsets."""
     month_starts = [*cfg.month_starts()]
-    # Month starts past the period, for windows that run over the end.
     d = month_starts[-1]
     for _ in range(4):
         d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
         month_starts.append(d)
-    starts_days = [(s - cfg.start).days for s in month_starts]
-    n = len(m)
+    return month_starts, [(s - cfg.start).days for s in month_starts]
+
+
+def p_quiet_90d(m, k: int, month_starts: list[date], starts_days: list[int], prev, intensity):
+    """P(no purchase in the 90 days from month start k) for members alive at it: churn at one of
+    the window's month starts, or no purchase up to it, month by month. `m` needs base_logit,
+    signup_day and the shift fields (a Members or a slice of one); prev is last month's count."""
+    c = starts_days[k]
+    n = len(prev)
+    p_reach = np.ones(n)  # P(no churn and no purchase so far along the window)
+    p_label = np.zeros(n)
+    j = k
+    while starts_days[j] < c + 90:
+        seg_end = min(starts_days[j + 1], c + 90)
+        h = hazard(m, j, starts_days[j], month_starts[j].month, prev if j == k else np.zeros(n))
+        p_label += p_reach * h
+        p_reach = p_reach * (1 - h) * np.exp(-intensity[:, starts_days[j] : seg_end].sum(axis=1))
+        j += 1
+    return p_label + p_reach
+
+
+def _truth(cfg, m: Members, counts, churn_day, intensity, bounds) -> list:
+    """P(no purchase in [cutoff, cutoff + 90 days)) given everything known at the cutoff."""
+    out = []
+    month_starts, starts_days = extended_month_starts(cfg)
     for k in range(1, len(bounds) - 1):
         c = starts_days[k]
         eligible = m.signup_day < c
         already = churn_day < c
         prev = counts[:, starts_days[k - 1] : c].sum(axis=1)
-        p_reach = np.ones(n)  # P(no churn and no purchase so far along the window)
-        p_label = np.zeros(n)
-        j = k
-        while starts_days[j] < c + 90:
-            seg_end = min(starts_days[j + 1], c + 90)
-            h = hazard(m, j, starts_days[j], month_starts[j].month, prev if j == k else np.zeros(n))
-            p_label += p_reach * h
-            p_reach = (
-                p_reach * (1 - h) * np.exp(-intensity[:, starts_days[j] : seg_end].sum(axis=1))
-            )
-            j += 1
-        p = np.where(already, 1.0, p_label + p_reach)
+        p = np.where(already, 1.0, p_quiet_90d(m, k, month_starts, starts_days, prev, intensity))
         cutoff = month_starts[k].isoformat()
         for i in np.flatnonzero(eligible):
             out.append((m.first_id + int(i), cutoff, int(not already[i]), float(p[i])))

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 
 import duckdb
+import numpy as np
 import pytest
 
-from loyalty_bench import scale
+from loyalty_bench import churn_ceiling, scale
 from loyalty_bench.load import pick_partitions
 from loyalty_bench.markdown import markdown
 from loyalty_bench.process import run_process
 from loyalty_bench.raw import model_order, write_floor
+from loyalty_datagen.config import GeneratorConfig
 
 
 def test_peak_rss_is_the_childs_own():
@@ -204,3 +207,20 @@ def test_the_label_closing_day_is_a_cutoff_plus_90_days():
     assert closing("2025-12-15", "2026-01-01") == "2025-12-30"  # October 1 + 90 days
     assert closing("2025-12-30", "2026-01-01") is None  # strictly between the two
     assert closing("2024-06-01", "2024-07-01") == "2024-06-30"  # April 1 + 90 days
+
+
+def test_the_churn_ceiling_is_a_conditional_expectation_of_the_label():
+    # The observable posterior and the oracle both condition the same label on what is known
+    # (the oracle knows more): their means agree, the oracle ranks at least as well, and the
+    # posterior still follows it closely. A wrong likelihood term breaks one of the three.
+    cfg = GeneratorConfig(seed=5, members=800, months=14, start=date(2024, 1, 1))
+    (history,) = churn_ceiling.simulate_history(cfg)
+    truth = history.truth[history.truth.cutoff.isin(["2024-09-01", "2024-10-01"])]
+    rows = truth[["member_id", "cutoff"]].reset_index(drop=True)
+    d = churn_ceiling.ceiling(cfg, rows, progress=lambda _: None)
+    assert len(d) == len(rows) and d.p_observable.between(0, 1).all()
+    assert abs(d.p_observable.mean() - d.p_oracle.mean()) < 0.02
+    assert np.corrcoef(d.p_observable, d.p_oracle)[0, 1] > 0.8
+    already = d.p_oracle == 1.0  # churned before the cutoff: only the oracle is sure
+    assert already.any() and (d.p_observable[already] < 1.0).all()
+    assert d.p_observable[already].mean() > 0.5 > d.p_observable[~already].mean()
