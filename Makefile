@@ -16,6 +16,7 @@ DBT := $(BIN)/dbt
 
 .PHONY: install run test lint unit integration seeds seeds-check docs docs-serve clean warehouse-dir browser bench \
 	install-bigquery-emulator test-bigquery judges install-judges mlflow-ui integration-shared \
+	install-airflow airflow airflow-test \
 	integration-own side-job
 
 # The warehouse holds the raw extracts' clear PII: the project's own folder for it is
@@ -44,6 +45,43 @@ $(BQ_STAMP): Makefile
 	@touch $(BQ_STAMP)
 
 install-bigquery-emulator: $(BQ_STAMP)
+
+# Airflow and astronomer-cosmos (orchestration/, docs/orchestration.md) in their own venv: Airflow
+# pins its own dependency tree. dbt and ml still run from .venv (cosmos calls $(DBT)).
+AIRFLOW_VENV  := .venv-airflow
+AIRFLOW_BIN   := $(AIRFLOW_VENV)/bin
+AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed
+AIRFLOW_PORT  ?= 8080
+AIRFLOW_ENV   := AIRFLOW_HOME=$(CURDIR)/.airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/orchestration/dags \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
+	AIRFLOW__API__BASE_URL=http://127.0.0.1:$(AIRFLOW_PORT) \
+	AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$(CURDIR)/.airflow/airflow.db
+
+$(AIRFLOW_STAMP): requirements/airflow.txt
+	@test -x $(AIRFLOW_BIN)/python || $(PYTHON) -m venv $(AIRFLOW_VENV) || python3 -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_BIN)/python -m pip install --quiet --upgrade pip
+	$(AIRFLOW_BIN)/python -m pip install --quiet -r requirements/airflow.txt
+	@touch $(AIRFLOW_STAMP)
+
+install-airflow: $(AIRFLOW_STAMP)
+
+## airflow: a local Airflow (standalone: scheduler, API server and UI) on 127.0.0.1:AIRFLOW_PORT
+## with the loyalty DAGs, metadata in .airflow/ (SQLite, git-ignored); prints how to log in
+airflow: $(STAMP) $(AIRFLOW_STAMP) warehouse-dir
+	$(DBT) --quiet parse
+	@mkdir -p .airflow && chmod 700 .airflow
+	@$(AIRFLOW_ENV) $(AIRFLOW_BIN)/airflow db migrate > .airflow/migrate.log
+	@$(AIRFLOW_ENV) $(AIRFLOW_BIN)/airflow pools set loyalty_warehouse 1 \
+		"one writer per DuckDB file" > /dev/null
+	@echo "Airflow UI: http://127.0.0.1:$(AIRFLOW_PORT) - user admin, password in" \
+		".airflow/simple_auth_manager_passwords.json.generated (written on first start)"
+	$(AIRFLOW_ENV) $(AIRFLOW_BIN)/airflow standalone
+
+## airflow-test: the DAGs load, render one task per dbt model and honour the pool and sensor
+## rules (orchestration/tests, in the Airflow venv, against its own SQLite metadata)
+airflow-test: $(STAMP) $(AIRFLOW_STAMP)
+	$(DBT) --quiet parse
+	$(AIRFLOW_BIN)/pytest orchestration/tests -q -p no:cacheprovider
 
 # The dbt project judges (dbt-score, dbt-bouncer, dbt-coverage) live in their own venv too:
 # dbt-bouncer pins duckdb<2, the project duckdb>=2. They read the artifacts that the project's
@@ -92,7 +130,8 @@ test: $(STAMP) browser lint seeds-check unit
 	@$(MAKE) --no-print-directory -j2 --output-sync=target integration-shared side-job
 
 # The second job of `make test`: the emulator suite, then the own-build integration tests.
-side-job: $(STAMP) $(BQ_STAMP) browser warehouse-dir
+side-job: $(STAMP) $(BQ_STAMP) $(AIRFLOW_STAMP) browser warehouse-dir
+	@$(MAKE) --no-print-directory airflow-test
 	@$(MAKE) --no-print-directory test-bigquery
 	@$(MAKE) --no-print-directory integration-own
 
@@ -106,8 +145,8 @@ browser:
 	@scripts/install_chromium.sh
 
 lint: $(STAMP) warehouse-dir
-	$(BIN)/ruff check ml loyalty_dbt loyalty_datagen loyalty_bench tests scripts
-	$(BIN)/ruff format --check ml loyalty_dbt loyalty_datagen loyalty_bench tests scripts
+	$(BIN)/ruff check ml loyalty_dbt loyalty_datagen loyalty_bench tests scripts orchestration
+	$(BIN)/ruff format --check ml loyalty_dbt loyalty_datagen loyalty_bench tests scripts orchestration
 	@# against an empty warehouse, so every model lints as a full refresh whatever the dev
 	@# warehouse holds (the dbt templater renders is_incremental() from the real database)
 	rm -f $(dir $(LOYALTY_DUCKDB_PATH))lint.duckdb

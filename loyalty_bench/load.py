@@ -28,6 +28,8 @@ def pick_partitions(lake: Path, max_rows: int) -> tuple[list[Path], int]:
     with duckdb.connect() as con:
         for folder in sorted((lake / TABLE).iterdir()):
             parts = sorted(folder.glob("*.parquet"))
+            if not parts:  # a day without purchases: only the export's marker
+                continue
             count = con.execute(
                 "select count(*) from read_parquet(?)", [[str(p) for p in parts]]
             ).fetchall()[0][0]

@@ -43,7 +43,7 @@ from loyalty_bench.load import compare_loads
 from loyalty_bench.markdown import markdown, seconds_text
 from loyalty_bench.process import dbt_env, memory_limit, run_process
 from loyalty_datagen import GENERATOR_VERSION, append_days
-from loyalty_datagen.lake import PENDING_EXPORTS
+from loyalty_datagen.lake import EXPORT_MARKER, PENDING_EXPORTS
 from ml.config import PROJECT_ROOT
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -71,6 +71,9 @@ def growing_lake(lake: Path, meta: Path, workdir: Path, through: str) -> tuple[P
                 target = grown / PENDING_EXPORTS / table / f"{day}-{file.name}"
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(file, target)
+        if day <= through and (part / EXPORT_MARKER).exists():  # empty days keep theirs too
+            (grown / table / part.name).mkdir(parents=True, exist_ok=True)
+            (grown / table / part.name / EXPORT_MARKER).touch()
     manifest = json.loads((meta / "manifest.json").read_text())
     with duckdb.connect() as con:
         held = {

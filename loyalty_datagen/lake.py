@@ -3,6 +3,11 @@
 storage. Columns stay text exactly as in the CSV seeds (empty = null), so the same staging
 models read either layer.
 
+An export job writes `_SUCCESS` into a table's partition last, when the day's file is whole; a
+day on which a table has no rows still gets its partition with only the marker. A day is
+complete when every table's marker is there: what the scheduler's sensor waits for
+(orchestration/, docs/orchestration.md), so nothing runs on a partial export.
+
 Chunks are staged as plain Parquet files first; DuckDB then repartitions them by day in one
 streaming COPY per table, so memory does not grow with the number of members or days.
 """
@@ -10,13 +15,15 @@ streaming COPY per table, so memory does not grow with the number of members or 
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from loyalty_datagen.schema import TABLES
 
 
 def stage_chunk(tables: dict[str, pa.Table], staging: Path, k: int) -> None:
@@ -32,6 +39,27 @@ def stage_chunk(tables: dict[str, pa.Table], staging: Path, k: int) -> None:
 
 # Exports simulated after the lake's last extract day, staged for `ml datagen --append-days`.
 PENDING_EXPORTS = "_pending_exports"
+# Written last into each table's daily partition: that table's export of the day is whole.
+EXPORT_MARKER = "_SUCCESS"
+
+
+def partition(lake: Path, table: str, day: date) -> Path:
+    return lake / table / f"extract_date={day.isoformat()}"
+
+
+def exported_tables(lake: Path, tables: list[str], day: date) -> list[str]:
+    """The tables whose export of `day` is complete (its marker is there)."""
+    return [t for t in tables if (partition(lake, t, day) / EXPORT_MARKER).exists()]
+
+
+def _mark_exported(lake: Path, tables: list[str], first: date, last: date) -> None:
+    day = first
+    while day <= last:
+        for table in tables:
+            folder = partition(lake, table, day)
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / EXPORT_MARKER).touch()
+        day += timedelta(days=1)
 
 
 def finalize_lake(
@@ -49,6 +77,7 @@ def finalize_lake(
     and a day that is already in the lake is an error rather than a silent overwrite. The
     staged chunks are deleted afterwards unless `keep_source` (later days still to come)."""
     summary = {}
+    days: set[str] = set()
     day = "substr(extracted_at, 1, 10)"
     where = []
     if after is not None:
@@ -64,9 +93,11 @@ def finalize_lake(
             shutil.rmtree(written, ignore_errors=True)
             written.parent.mkdir(parents=True, exist_ok=True)
             source = f"read_parquet('{staging / table}/*.parquet')"
-            rows, n_days = con.execute(
-                f"select count(*), count(distinct {day}) from {source} {condition}"
+            rows, n_days, first, last = con.execute(
+                f"select count(*), count(distinct {day}), min({day}), max({day}) "
+                f"from {source} {condition}"
             ).fetchall()[0]
+            days.update(d for d in (first, last) if d is not None)
             if rows:
                 con.execute(
                     f"copy (select *, {day} as extract_date from {source} {condition}) "
@@ -81,6 +112,13 @@ def finalize_lake(
                     raise FileExistsError(f"{target / partition.name} is already in the lake")
                 partition.rename(target / partition.name)
             summary[table] = {"rows": rows, "partitions": n_days}
+        # every table's every export day of the range gets its marker, days without rows too
+        first, last = (after + timedelta(days=1) if after else None), through
+        if days:
+            first = first or date.fromisoformat(min(days))
+            last = last or date.fromisoformat(max(days))
+        if first and last:
+            _mark_exported(lake, list(TABLES), first, last)
     finally:
         con.close()
         if not keep_source:

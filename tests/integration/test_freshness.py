@@ -55,7 +55,7 @@ def test_lake_freshness_names_the_stale_tables(tmp_path):
     lake = tmp_path / "lake"
     generate(GeneratorConfig(members=150, months=4), None, tmp_path / "meta", out_lake=lake)
     # this morning's members export: the newest partition again, stamped an hour ago
-    newest = sorted((lake / "members").iterdir())[-1]
+    newest = sorted(p for p in (lake / "members").iterdir() if any(p.glob("*.parquet")))[-1]
     today = lake / "members" / f"extract_date={_now().date()}"
     today.mkdir()
     stamp = (_now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")

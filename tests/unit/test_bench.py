@@ -15,6 +15,7 @@ from loyalty_bench.markdown import markdown
 from loyalty_bench.process import run_process
 from loyalty_bench.raw import model_order, write_floor
 from loyalty_datagen.config import GeneratorConfig
+from loyalty_datagen.lake import EXPORT_MARKER
 
 
 def test_peak_rss_is_the_childs_own():
@@ -192,6 +193,9 @@ def test_the_growing_lake_holds_the_early_days_and_appends_the_rest(tmp_path):
     assert days[-1] == "extract_date=2024-06-20"
     assert (grown / "_pending_exports" / "transactions").is_dir()
     append_days(grown, meta, 11)  # through the last export, 2024-07-01
+    # every table's every export day carries its marker, the early days' and the appended ones
+    marked = [{p.relative_to(r) for p in r.glob(f"*/*/{EXPORT_MARKER}")} for r in (grown, lake)]
+    assert marked[0] == marked[1] and len(marked[0]) > 9 * 170
     read = "select * from read_parquet('{}/{}/*/*.parquet', hive_partitioning = true)"
     with duckdb.connect() as con:
         for table in ("members", "transactions", "redemptions"):

@@ -233,7 +233,7 @@ def test_a_lake_grown_by_appends_equals_one_written_at_once(tmp_path):
     import duckdb
 
     from loyalty_datagen import append_days
-    from loyalty_datagen.lake import PENDING_EXPORTS
+    from loyalty_datagen.lake import EXPORT_MARKER, PENDING_EXPORTS, exported_tables
 
     whole = generate(SMALL, None, tmp_path / "meta_whole", out_lake=tmp_path / "whole")
     last = SMALL.extract_at.date()
@@ -242,6 +242,13 @@ def test_a_lake_grown_by_appends_equals_one_written_at_once(tmp_path):
     assert first["lake"]["through"] == (last - timedelta(days=5)).isoformat()
     days = {p.name for p in (lake / "transactions").iterdir()}
     assert max(days) == f"extract_date={last - timedelta(days=5)}"
+    # every table's every export day carries its marker, days without rows included
+    expirations = {p.name for p in (lake / "point_expirations").iterdir()}
+    assert expirations == days and not all(
+        any(p.glob("*.parquet")) for p in (lake / "point_expirations").iterdir()
+    )
+    assert exported_tables(lake, list(TABLES), last - timedelta(days=5)) == list(TABLES)
+    assert exported_tables(lake, list(TABLES), last - timedelta(days=4)) == []
 
     # the later exports wait beside the lake, outside the tables' folders dbt reads
     assert (lake / PENDING_EXPORTS / "transactions").is_dir()
@@ -251,6 +258,11 @@ def test_a_lake_grown_by_appends_equals_one_written_at_once(tmp_path):
     assert not (lake / PENDING_EXPORTS).exists()
     assert grown["lake"]["through"] == last.isoformat()
     assert grown["lake"]["tables"] == whole["lake"]["tables"]
+    for table in TABLES:  # the appended days are marked like the rest
+        marked = {p.parent.name for p in (lake / table).glob(f"*/{EXPORT_MARKER}")}
+        assert marked == {
+            p.parent.name for p in (tmp_path / "whole" / table).glob(f"*/{EXPORT_MARKER}")
+        }
     assert json.loads((meta / "manifest.json").read_text())["lake"] == grown["lake"]
     con = duckdb.connect()
     for table in TABLES:

@@ -1,0 +1,138 @@
+"""loyalty_daily: one run per export day (logical date = extract date), the way the data team
+runs the platform every morning (docs/orchestration.md).
+
+wait_for_export -> source_freshness -> dbt (one task per model, its tests after it, bounded to
+the day through `raw_extracted_through`) -> ml_score (one mapped task per spec) -> scored_marts
+-> docs. A failing test stops that model's downstream tasks, not the whole DAG. Every task that
+writes the warehouse takes the warehouse pool (one slot on DuckDB: one writer per file).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import CronTriggerTimetable, dag, task
+from cosmos import (
+    DbtTaskGroup,
+    ExecutionConfig,
+    LoadMode,
+    ProfileConfig,
+    ProjectConfig,
+    RenderConfig,
+    TestBehavior,
+)
+from cosmos.constants import ExecutionMode, InvocationMode
+
+import loyalty_settings as s
+
+DAY = "{{ ds }}"
+# The export of day D is stamped D 02:00: the build reads every extract up to it, no later.
+DBT_VARS = {"raw_layer": "lake", "raw_extracted_through": f"{DAY} 02:00:00"}
+VARS_FLAG = f"--vars '{{raw_layer: lake, raw_extracted_through: \"{DAY} 02:00:00\"}}'"
+# Transient trouble (a lock held a moment too long, a network blip) is retried with backoff;
+# dbt tasks are not: a failing data test or model fails the same way on every try.
+RETRIES = {"retries": 2, "retry_delay": timedelta(minutes=1), "retry_exponential_backoff": True}
+
+
+def dbt_step(task_id: str, args: str) -> BashOperator:
+    """A dbt command of the project's own venv that writes the warehouse."""
+    return BashOperator(
+        task_id=task_id,
+        bash_command=f"{s.DBT} {args} --target {s.DBT_TARGET}",
+        cwd=str(s.PROJECT_DIR),
+        env=s.dbt_env(),
+        append_env=True,
+        pool=s.WAREHOUSE_POOL,
+    )
+
+
+@dag(
+    dag_id="loyalty_daily",
+    description="Daily export -> dbt model by model -> ml score -> scored marts and docs",
+    schedule=CronTriggerTimetable("0 3 * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2024, 1, 2, tz="UTC"),
+    catchup=False,  # history is replayed on purpose: `airflow backfill create` (docs)
+    max_active_runs=1,  # days load in order: an incremental day builds on the one before
+    default_args={"owner": "data-platform", **RETRIES},
+    tags=["loyalty", "dbt", "ml"],
+    doc_md=__doc__,
+)
+def loyalty_daily():
+    @task.sensor(
+        mode="reschedule",
+        poke_interval=s.EXPORT_POKE,
+        timeout=s.EXPORT_TIMEOUT,
+        retries=0,  # a timeout is the answer: the export did not come
+    )
+    def wait_for_export(ds: str | None = None) -> bool:
+        """True once every raw table's partition of the day holds its export marker."""
+        missing = s.missing_exports(ds)
+        if missing:
+            print(f"export of {ds} not complete yet; waiting for: {', '.join(missing)}")
+        return not missing
+
+    @task.bash(pool=s.WAREHOUSE_POOL, cwd=str(s.PROJECT_DIR), env=s.dbt_env(), append_env=True)
+    def source_freshness(ds: str | None = None) -> str:
+        """The raw layer's freshness; a replayed past day is old by definition: reported only."""
+        command = f"{s.DBT} source freshness -s source:loyalty {VARS_FLAG} --target {s.DBT_TARGET}"
+        age = pendulum.now("UTC").date() - pendulum.parse(ds).date()
+        if age.days > s.REPLAY_AFTER_DAYS:
+            return f"{command} || echo 'replay of the export of {ds}: freshness not enforced'"
+        return command
+
+    dbt = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=s.PROJECT_DIR,
+            manifest_path=s.MANIFEST,
+            install_dbt_deps=False,  # no packages; dbt hub is not reachable anyway
+            dbt_vars=DBT_VARS,
+            env_vars=s.dbt_env(),
+        ),
+        profile_config=ProfileConfig(
+            profile_name="loyalty",
+            target_name=s.DBT_TARGET,
+            profiles_yml_filepath=s.PROJECT_DIR / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL,
+            invocation_mode=InvocationMode.SUBPROCESS,
+            dbt_executable_path=s.DBT,
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+            # the lake is the raw layer: only the reference seed is loaded; unit tests mock
+            # the raw seeds and belong to CI (docs/lake.md)
+            exclude=["resource_type:seed"],
+            emit_datasets=False,
+        ),
+        operator_args={
+            "pool": s.WAREHOUSE_POOL,
+            "retries": 0,
+            "dbt_cmd_flags": ["--exclude", "test_type:unit"],
+        },
+    )
+
+    holidays = dbt_step("reference_seed", "seed -s ref_br_national_holidays")
+
+    @task
+    def model_specs() -> list[str]:
+        return sorted(p.stem for p in s.SPECS_DIR.glob("*.yml"))
+
+    @task.bash(pool=s.WAREHOUSE_POOL, env=s.dbt_env(), append_env=True)
+    def ml_score(spec: str) -> str:
+        return f"{s.ML} score {spec}"
+
+    scored_marts = dbt_step(
+        "scored_marts", f"build -s source:ml_scores+ --exclude test_type:unit {VARS_FLAG}"
+    )
+    docs = dbt_step("docs", f"docs generate --static {VARS_FLAG}")
+
+    scores = ml_score.expand(spec=model_specs())
+    wait_for_export() >> source_freshness() >> holidays >> dbt >> scores >> scored_marts >> docs
+
+
+loyalty_daily()

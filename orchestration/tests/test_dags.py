@@ -1,0 +1,127 @@
+"""The DAGs as the scheduler loads them: one task per dbt model with its tests after it, every
+writer of the warehouse in its pool, and a sensor that waits for the whole day's export."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+
+import loyalty_settings as settings
+
+WRITERS = {"source_freshness", "reference_seed", "ml_score", "scored_marts", "docs"}
+
+
+@pytest.fixture(scope="module")
+def bag() -> DagBag:
+    return DagBag(dag_folder=str(settings.PROJECT_DIR / "orchestration" / "dags"))
+
+
+@pytest.fixture(scope="module")
+def daily(bag):
+    assert bag.import_errors == {}
+    return bag.dags["loyalty_daily"]  # get_dag would read the metadata DB
+
+
+def _models_and_tested() -> tuple[set[str], set[str]]:
+    manifest = json.loads(settings.MANIFEST.read_text())
+    nodes = manifest["nodes"].values()
+    models = {n["name"] for n in nodes if n["resource_type"] == "model"}
+    tested = {
+        manifest["nodes"][parent]["name"]
+        for n in nodes
+        if n["resource_type"] == "test"
+        for parent in n["depends_on"]["nodes"]
+        if parent.startswith("model.")
+    }
+    return models, tested
+
+
+def test_every_model_is_a_task_and_its_tests_run_after_it(daily):
+    models, tested = _models_and_tested()
+    ids = {t.task_id for t in daily.tasks}
+    for model in models:
+        if model in tested:
+            run, test = daily.get_task(f"dbt.{model}.run"), daily.get_task(f"dbt.{model}.test")
+            assert test.task_id in run.downstream_task_ids, model
+        else:
+            assert f"dbt.{model}_run" in ids, model
+    dbt_tasks = {i for i in ids if i.startswith("dbt.")}
+    assert len(dbt_tasks) == len(models) + len(tested)  # no seeds, nothing else
+    # a model's downstream models wait for its tests: a failing test stops them
+    manifest = json.loads(settings.MANIFEST.read_text())
+    pairs = [
+        (manifest["nodes"][parent]["name"], manifest["nodes"][child]["name"])
+        for parent, children in manifest["child_map"].items()
+        if parent.startswith("model.") and manifest["nodes"][parent]["name"] in tested
+        for child in children
+        if child.startswith("model.")
+    ]
+    assert len(pairs) > 30
+    for parent, child in pairs:
+        first = f"dbt.{child}.run" if child in tested else f"dbt.{child}_run"
+        assert first in daily.get_task(f"dbt.{parent}.test").downstream_task_ids, (parent, child)
+
+
+def test_the_day_bounds_the_build_and_unit_tests_stay_in_ci(daily):
+    run = daily.get_task("dbt.stg_loyalty__members.run")
+    assert run.vars == {
+        "raw_layer": "lake",
+        "raw_extracted_through": "{{ ds }} 02:00:00",
+    }
+    assert run.dbt_cmd_flags == ["--exclude", "test_type:unit"]
+    assert run.retries == 0  # a model or data test fails the same way on every try
+
+
+def test_every_writer_of_the_warehouse_takes_the_pool(daily):
+    for task in daily.tasks:
+        if task.task_id.startswith("dbt.") or task.task_id in WRITERS:
+            assert task.pool == settings.WAREHOUSE_POOL, task.task_id
+    assert daily.get_task("wait_for_export").pool != settings.WAREHOUSE_POOL
+    assert daily.max_active_runs == 1
+
+
+def test_the_export_sensor_reschedules_and_gives_up(daily):
+    sensor = daily.get_task("wait_for_export")
+    assert sensor.mode == "reschedule"
+    assert sensor.timeout == settings.EXPORT_TIMEOUT and sensor.retries == 0
+    assert daily.get_task("source_freshness").task_id in sensor.downstream_task_ids
+    assert timedelta(seconds=sensor.poke_interval) <= timedelta(hours=1)
+
+
+def test_a_day_is_complete_only_with_every_tables_marker(tmp_path, monkeypatch):
+    monkeypatch.setattr(settings, "LAKE", tmp_path)
+    tables = settings.raw_tables()
+    assert "transactions" in tables and len(tables) >= 9
+    assert settings.missing_exports("2024-06-28") == tables
+    for table in tables[:-1]:
+        folder = tmp_path / table / "extract_date=2024-06-28"
+        folder.mkdir(parents=True)
+        (folder / "part-0.parquet").touch()
+        (folder / settings.EXPORT_MARKER).touch()
+    # the last table's file is there, its marker not yet: still writing
+    last = tmp_path / tables[-1] / "extract_date=2024-06-28"
+    last.mkdir(parents=True)
+    (last / "part-0.parquet").touch()
+    assert settings.missing_exports("2024-06-28") == [tables[-1]]
+    (last / settings.EXPORT_MARKER).touch()
+    assert settings.missing_exports("2024-06-28") == []
+    assert settings.missing_exports("2024-06-29") == tables
+
+
+def test_scoring_is_mapped_over_the_specs(daily):
+    score = daily.get_task("ml_score")
+    assert "model_specs" in score.upstream_task_ids
+    assert sorted(p.stem for p in settings.SPECS_DIR.glob("*.yml")) == ["churn", "points_next_90d"]
+
+
+def test_no_secret_of_the_workers_environment_is_in_a_dag(bag):
+    from airflow.serialization.serialized_objects import DagSerialization
+    from conftest import SECRET
+
+    for dag in bag.dags.values():
+        assert SECRET not in json.dumps(DagSerialization.to_dict(dag), default=str), dag.dag_id
+    run = bag.dags["loyalty_daily"].get_task("dbt.stg_loyalty__members.run")
+    assert run.append_env and "LOYALTY_PII_SALT" not in run.env  # inherited at run time only
