@@ -23,7 +23,7 @@ from cosmos import (
     RenderConfig,
     TestBehavior,
 )
-from cosmos.constants import ExecutionMode, InvocationMode
+from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, InvocationMode
 
 import loyalty_settings as s
 
@@ -46,6 +46,72 @@ def dbt_step(task_id: str, args: str) -> BashOperator:
         append_env=True,
         pool=s.WAREHOUSE_POOL,
     )
+
+
+def dbt_models() -> DbtTaskGroup:
+    """The dbt project as one task group per model: `run`, then `test`, rendered by cosmos
+    from the manifest (no dbt at parse time), bounded to the day by its vars.
+
+    Watcher mode (default, `LOYALTY_COSMOS_MODE`): one `dbt build` of the day (the producer)
+    does the work, and each model's tasks report what dbt did to it. Local mode: a dbt process
+    per task, so about 4.5 s of start-up each (docs/orchestration.md has the figures)."""
+    watcher = s.COSMOS_MODE == "watcher"
+    group = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=s.PROJECT_DIR,
+            manifest_path=s.MANIFEST,
+            install_dbt_deps=False,  # no packages; dbt hub is not reachable anyway
+            dbt_vars=DBT_VARS,
+            env_vars=s.dbt_env(),
+        ),
+        profile_config=ProfileConfig(
+            profile_name="loyalty",
+            target_name=s.DBT_TARGET,
+            profiles_yml_filepath=s.PROJECT_DIR / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER if watcher else ExecutionMode.LOCAL,
+            invocation_mode=InvocationMode.SUBPROCESS,
+            dbt_executable_path=s.DBT,
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+            # local mode: a test over several models (reconciliation, relationships) runs
+            # once all of them are built, in a task of its own, not after the first one;
+            # the watcher's single dbt build orders them itself
+            should_detach_multiple_parents_tests=not watcher,
+            # the lake is the raw layer: only the reference seed is loaded; unit tests mock
+            # the raw seeds and belong to CI (docs/lake.md)
+            exclude=["resource_type:seed"],
+            emit_datasets=False,
+        ),
+        operator_args={
+            "pool": s.WAREHOUSE_POOL,
+            "retries": 0,  # a model or data test fails the same way on every try
+            "dbt_cmd_flags": ["--exclude", "test_type:unit"],
+            # the model tasks poke for their result instead of holding a triggerer
+            **({"deferrable": False, "mode": "reschedule", "poke_interval": 5} if watcher else {}),
+        },
+    )
+    if watcher:
+        _report_after_the_build(group)
+    return group
+
+
+def _report_after_the_build(group: DbtTaskGroup) -> None:
+    """Only the producer writes the warehouse: it keeps the pool, the model tasks leave it.
+    They start once it ends, whatever its result (dbt build exits 1 on any failing test, and
+    each model's task must still say whether it was that model), as cosmos' DbtDag does."""
+    producer = group.get_child_by_label(PRODUCER_WATCHER_TASK_ID)
+    for node in group.iter_tasks():
+        if node is producer or node.task_id.endswith(f"{PRODUCER_WATCHER_TASK_ID}_done"):
+            continue
+        node.pool = "default_pool"
+        if not any(up.startswith(f"{group.group_id}.") for up in node.upstream_task_ids):
+            node.trigger_rule = "all_done"
+            producer >> node
 
 
 @dag(
@@ -82,39 +148,7 @@ def loyalty_daily():
             return f"{command} || echo 'replay of the export of {ds}: freshness not enforced'"
         return command
 
-    dbt = DbtTaskGroup(
-        group_id="dbt",
-        project_config=ProjectConfig(
-            dbt_project_path=s.PROJECT_DIR,
-            manifest_path=s.MANIFEST,
-            install_dbt_deps=False,  # no packages; dbt hub is not reachable anyway
-            dbt_vars=DBT_VARS,
-            env_vars=s.dbt_env(),
-        ),
-        profile_config=ProfileConfig(
-            profile_name="loyalty",
-            target_name=s.DBT_TARGET,
-            profiles_yml_filepath=s.PROJECT_DIR / "profiles.yml",
-        ),
-        execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL,
-            invocation_mode=InvocationMode.SUBPROCESS,
-            dbt_executable_path=s.DBT,
-        ),
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.AFTER_EACH,
-            # the lake is the raw layer: only the reference seed is loaded; unit tests mock
-            # the raw seeds and belong to CI (docs/lake.md)
-            exclude=["resource_type:seed"],
-            emit_datasets=False,
-        ),
-        operator_args={
-            "pool": s.WAREHOUSE_POOL,
-            "retries": 0,
-            "dbt_cmd_flags": ["--exclude", "test_type:unit"],
-        },
-    )
+    dbt = dbt_models()
 
     holidays = dbt_step("reference_seed", "seed -s ref_br_national_holidays")
 

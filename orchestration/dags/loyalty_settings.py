@@ -31,6 +31,9 @@ EXPORT_POKE = float(os.environ.get("LOYALTY_EXPORT_POKE_SECONDS", 600))
 # the wall clock is reported but does not stop it.
 REPLAY_AFTER_DAYS = 2
 EXPORT_MARKER = "_SUCCESS"  # loyalty_datagen.lake.EXPORT_MARKER
+# How cosmos runs dbt: "watcher" (one dbt build a day, a task per model reporting on it) or
+# "local" (a dbt process per task). docs/orchestration.md compares them.
+COSMOS_MODE = os.environ.get("LOYALTY_COSMOS_MODE", "watcher")
 
 
 @cache

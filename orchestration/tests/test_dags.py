@@ -3,7 +3,9 @@ writer of the warehouse in its pool, and a sensor that waits for the whole day's
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 from datetime import timedelta
 
 import pytest
@@ -12,17 +14,34 @@ from airflow.dag_processing.dagbag import DagBag
 import loyalty_settings as settings
 
 WRITERS = {"source_freshness", "reference_seed", "ml_score", "scored_marts", "docs"}
+PRODUCER = "dbt.dbt_producer_watcher"
 
 
-@pytest.fixture(scope="module")
-def bag() -> DagBag:
-    return DagBag(dag_folder=str(settings.PROJECT_DIR / "orchestration" / "dags"))
+def _load(mode: str) -> DagBag:
+    """The DAG folder as the scheduler parses it, with the cosmos mode the workers set."""
+    os.environ["LOYALTY_COSMOS_MODE"] = mode
+    try:
+        importlib.reload(settings)
+        bag = DagBag(dag_folder=str(settings.PROJECT_DIR / "orchestration" / "dags"))
+    finally:
+        os.environ.pop("LOYALTY_COSMOS_MODE")
+        importlib.reload(settings)
+    assert bag.import_errors == {}
+    return bag
+
+
+@pytest.fixture(scope="module", params=["watcher", "local"])
+def bag(request) -> DagBag:
+    return _load(request.param)
 
 
 @pytest.fixture(scope="module")
 def daily(bag):
-    assert bag.import_errors == {}
     return bag.dags["loyalty_daily"]  # get_dag would read the metadata DB
+
+
+def _watcher(dag) -> bool:
+    return PRODUCER in dag.task_dict
 
 
 def _models_and_tested() -> tuple[set[str], set[str]]:
@@ -49,7 +68,14 @@ def test_every_model_is_a_task_and_its_tests_run_after_it(daily):
         else:
             assert f"dbt.{model}_run" in ids, model
     dbt_tasks = {i for i in ids if i.startswith("dbt.")}
-    assert len(dbt_tasks) == len(models) + len(tested)  # no seeds, nothing else
+    if _watcher(daily):  # the day's one dbt build, and the gate after it
+        assert len(dbt_tasks) == len(models) + len(tested) + 2
+    else:  # tests over several models run in a task of their own, after all of them
+        detached = dbt_tasks - {f"dbt.{m}.{k}" for m in tested for k in ("run", "test")}
+        detached -= {f"dbt.{m}_run" for m in models}
+        assert detached and all(t.endswith("_test") for t in detached)
+        for task_id in detached:
+            assert len(daily.get_task(task_id).upstream_task_ids) >= 1
     # a model's downstream models wait for its tests: a failing test stops them
     manifest = json.loads(settings.MANIFEST.read_text())
     pairs = [
@@ -66,21 +92,35 @@ def test_every_model_is_a_task_and_its_tests_run_after_it(daily):
 
 
 def test_the_day_bounds_the_build_and_unit_tests_stay_in_ci(daily):
-    run = daily.get_task("dbt.stg_loyalty__members.run")
+    runs_dbt = PRODUCER if _watcher(daily) else "dbt.stg_loyalty__members.run"
+    run = daily.get_task(runs_dbt)
     assert run.vars == {
         "raw_layer": "lake",
         "raw_extracted_through": "{{ ds }} 02:00:00",
     }
-    assert run.dbt_cmd_flags == ["--exclude", "test_type:unit"]
+    assert "test_type:unit" in run.dbt_cmd_flags
     assert run.retries == 0  # a model or data test fails the same way on every try
 
 
 def test_every_writer_of_the_warehouse_takes_the_pool(daily):
+    watcher = _watcher(daily)
     for task in daily.tasks:
-        if task.task_id.startswith("dbt.") or task.task_id in WRITERS:
+        dbt_writer = task.task_id == PRODUCER if watcher else task.task_id.startswith("dbt.")
+        if dbt_writer or task.task_id in WRITERS:
             assert task.pool == settings.WAREHOUSE_POOL, task.task_id
-    assert daily.get_task("wait_for_export").pool != settings.WAREHOUSE_POOL
+        else:  # the sensor, and in watcher mode the tasks that report on the build
+            assert task.pool != settings.WAREHOUSE_POOL, task.task_id
     assert daily.max_active_runs == 1
+
+
+def test_the_model_tasks_report_on_the_build_whatever_its_result(daily):
+    if not _watcher(daily):
+        pytest.skip("local mode: each model task runs dbt itself")
+    producer = daily.get_task(PRODUCER)
+    first = [daily.get_task(t) for t in producer.downstream_task_ids if not t.endswith("_done")]
+    assert first and all(t.trigger_rule == "all_done" for t in first)
+    assert "dbt.base_loyalty__members.run" in producer.downstream_task_ids
+    assert "reference_seed" in producer.upstream_task_ids
 
 
 def test_the_export_sensor_reschedules_and_gives_up(daily):
