@@ -78,10 +78,12 @@ airflow: $(STAMP) $(AIRFLOW_STAMP) warehouse-dir
 	$(AIRFLOW_ENV) $(AIRFLOW_BIN)/airflow standalone
 
 ## airflow-test: the DAGs load, render one task per dbt model and honour the pool and sensor
-## rules (orchestration/tests, in the Airflow venv, against its own SQLite metadata)
-airflow-test: $(STAMP) $(AIRFLOW_STAMP)
+## rules (orchestration/tests, in the Airflow venv); then Airflow runs loyalty_daily day after
+## day over a lake of its own (tests/integration/test_airflow_daily.py)
+airflow-test: $(STAMP) $(AIRFLOW_STAMP) warehouse-dir
 	$(DBT) --quiet parse
 	$(AIRFLOW_BIN)/pytest orchestration/tests -q -p no:cacheprovider
+	LOYALTY_ML_THREADS=1 $(BIN)/pytest -m airflow -q --durations=5
 
 # The dbt project judges (dbt-score, dbt-bouncer, dbt-coverage) live in their own venv too:
 # dbt-bouncer pins duckdb<2, the project duckdb>=2. They read the artifacts that the project's
@@ -119,19 +121,19 @@ mlflow-ui: $(STAMP)
 		--backend-store-uri "$${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/.mlflow/mlflow.db}" \
 		--default-artifact-root "$(CURDIR)/.mlflow/artifacts"
 
-## test: lint (with the dbt judges), fast unit tests, then two jobs side by side: the
-## integration tests on one real dbt build they share, and the same project and ML CLI on the
+## test: lint (with the dbt judges), fast unit tests, then three jobs side by side: the
+## integration tests on one real dbt build they share; the same project and ML CLI on the
 ## local BigQuery emulator followed by the integration tests that build a warehouse of their
-## own (marker own_build). Each job keeps about one core busy (the emulator answers one
-## request at a time). Each one's output is printed whole when it finishes (--output-sync).
+## own (marker own_build); and Airflow running the daily DAG (make airflow-test). Each job
+## mostly keeps one core busy (the emulator answers one request at a time, Airflow runs one
+## task at a time). Each one's output is printed whole when it finishes (--output-sync).
 ## Times: docs/bench.md (make test).
 test: $(STAMP) browser lint seeds-check unit
-	@echo "two jobs side by side; each prints when it finishes"
-	@$(MAKE) --no-print-directory -j2 --output-sync=target integration-shared side-job
+	@echo "three jobs side by side; each prints when it finishes"
+	@$(MAKE) --no-print-directory -j3 --output-sync=target integration-shared side-job airflow-test
 
 # The second job of `make test`: the emulator suite, then the own-build integration tests.
-side-job: $(STAMP) $(BQ_STAMP) $(AIRFLOW_STAMP) browser warehouse-dir
-	@$(MAKE) --no-print-directory airflow-test
+side-job: $(STAMP) $(BQ_STAMP) browser warehouse-dir
 	@$(MAKE) --no-print-directory test-bigquery
 	@$(MAKE) --no-print-directory integration-own
 
@@ -185,7 +187,7 @@ judges: $(STAMP) $(JUDGES_STAMP) warehouse-dir
 	exit $$rc
 
 unit: $(STAMP)
-	$(BIN)/pytest -m "not integration and not bigquery" -q
+	$(BIN)/pytest -m "not integration and not bigquery and not airflow" -q
 
 # The suites run beside each other: their fits and predictions take one BLAS/OpenMP thread
 # each (LOYALTY_ML_THREADS, ml/config.py) instead of both fighting over both cores.

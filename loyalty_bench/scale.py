@@ -125,23 +125,36 @@ def _generate(members: int, workdir: Path, reuse: bool) -> dict:
     return figures
 
 
-def _compared_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+def _compared_columns(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, float_digits: int | None = None
+) -> str:
+    """The columns to compare; with float_digits, floating-point ones to that many significant
+    digits (a sum of doubles depends on the order DuckDB's threads add them in)."""
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns where table_catalog "
+        "= current_database() and table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [schema, table],
+    ).fetchall()
     return ", ".join(
-        f'"{c}"'
-        for (c,) in con.execute(
-            "select column_name from information_schema.columns where table_catalog "
-            "= current_database() and table_schema = ? and table_name = ? "
-            "order by ordinal_position",
-            [schema, table],
-        ).fetchall()
+        f"printf('%.{float_digits - 1}e', \"{c}\")"
+        if float_digits is not None and t in ("DOUBLE", "FLOAT")
+        else f'"{c}"'
+        for c, t in columns
         if c not in BOOKKEEPING
     )
 
 
-def differing_rows(con: duckdb.DuckDBPyConnection, other: str, schema: str, table: str) -> tuple:
+def differing_rows(
+    con: duckdb.DuckDBPyConnection,
+    other: str,
+    schema: str,
+    table: str,
+    float_digits: int | None = None,
+) -> tuple:
     """Rows of the table only in the connection's warehouse, and only in the attached `other`
     (`except all` both ways, bookkeeping columns aside)."""
-    columns = _compared_columns(con, schema, table)
+    columns = _compared_columns(con, schema, table, float_digits)
     mine = f'(select {columns} from "{schema}"."{table}")'
     theirs = f'(select {columns} from {other}."{schema}"."{table}")'
     return con.execute(

@@ -9,6 +9,7 @@ writes the warehouse takes the warehouse pool (one slot on DuckDB: one writer pe
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pendulum
@@ -78,10 +79,9 @@ def dbt_models() -> DbtTaskGroup:
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.AFTER_EACH,
-            # local mode: a test over several models (reconciliation, relationships) runs
-            # once all of them are built, in a task of its own, not after the first one;
-            # the watcher's single dbt build orders them itself
-            should_detach_multiple_parents_tests=not watcher,
+            # a test over several models (reconciliation, relationships) gets a task of its
+            # own after all of them, instead of counting against the first one built
+            should_detach_multiple_parents_tests=True,
             # the lake is the raw layer: only the reference seed is loaded; unit tests mock
             # the raw seeds and belong to CI (docs/lake.md)
             exclude=["resource_type:seed"],
@@ -102,16 +102,31 @@ def dbt_models() -> DbtTaskGroup:
 
 def _report_after_the_build(group: DbtTaskGroup) -> None:
     """Only the producer writes the warehouse: it keeps the pool, the model tasks leave it.
-    They start once it ends, whatever its result (dbt build exits 1 on any failing test, and
-    each model's task must still say whether it was that model), as cosmos' DbtDag does."""
+    They start once it has run, whatever its result (dbt build exits 1 on any failing test,
+    and each model's task must still say whether it was that model): trigger rule one_done.
+    If it never ran (the export never came), they are skipped instead of waiting for it."""
     producer = group.get_child_by_label(PRODUCER_WATCHER_TASK_ID)
+    _own_results_for_detached_tests(producer)
     for node in group.iter_tasks():
         if node is producer or node.task_id.endswith(f"{PRODUCER_WATCHER_TASK_ID}_done"):
             continue
         node.pool = "default_pool"
         if not any(up.startswith(f"{group.group_id}.") for up in node.upstream_task_ids):
-            node.trigger_rule = "all_done"
+            node.trigger_rule = "one_done"
             producer >> node
+
+
+def _own_results_for_detached_tests(producer) -> None:
+    """Cosmos 1.15's producer reports each test to every model it reads, and reports nothing
+    under a detached test's own name: a test over several models that dbt skipped (one of its
+    models was skipped after a failure upstream) then fails each of its other models' test
+    tasks, and the detached task waits forever. So: a model's test task counts the tests over
+    that model alone, and a detached test its own result (checked by orchestration/tests)."""
+    per_model: dict[str, list[str]] = producer.tests_per_model
+    parents = Counter(t for tests in per_model.values() for t in tests)
+    shared = {t for t, n in parents.items() if n > 1}
+    own = {m: [t for t in tests if t not in shared] for m, tests in per_model.items()}
+    producer.tests_per_model = {m: t for m, t in own.items() if t} | {t: [t] for t in shared}
 
 
 @dag(
@@ -156,7 +171,7 @@ def loyalty_daily():
     def model_specs() -> list[str]:
         return sorted(p.stem for p in s.SPECS_DIR.glob("*.yml"))
 
-    @task.bash(pool=s.WAREHOUSE_POOL, env=s.dbt_env(), append_env=True)
+    @task.bash(pool=s.WAREHOUSE_POOL, env=s.ml_env(), append_env=True)
     def ml_score(spec: str) -> str:
         return f"{s.ML} score {spec}"
 

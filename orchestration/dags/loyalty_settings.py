@@ -21,6 +21,11 @@ LAKE = Path(os.environ.get("LOYALTY_LAKE", PROJECT_DIR / "lake"))
 DBT_TARGET = os.environ.get("DBT_TARGET", "dev")
 MANIFEST = PROJECT_DIR / "target" / "manifest.json"
 SPECS_DIR = Path(os.environ.get("LOYALTY_SPECS", PROJECT_DIR / "ml" / "specs"))
+REPORTS_DIR = Path(os.environ.get("LOYALTY_REPORTS", PROJECT_DIR / "reports"))
+# Fits that may run side by side (two trainings, a training beside a scoring) take this many
+# OpenMP/BLAS threads each (ml/config.py reads it): two unbounded HistGradientBoosting fits on
+# two cores spin against each other for minutes instead of seconds.
+ML_THREADS = os.environ.get("LOYALTY_ML_THREADS", "1")
 # One writer per DuckDB file: every task that writes the warehouse takes this pool's one slot
 # (make airflow creates it; on BigQuery give it as many slots as the project has dbt threads).
 WAREHOUSE_POOL = os.environ.get("LOYALTY_WAREHOUSE_POOL", "loyalty_warehouse")
@@ -59,3 +64,8 @@ def dbt_env() -> dict[str, str]:
         "LOYALTY_LAKE": str(LAKE),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+
+
+def ml_env() -> dict[str, str]:
+    """dbt_env() and the thread cap every `ml` task runs with."""
+    return {**dbt_env(), "LOYALTY_ML_THREADS": ML_THREADS}

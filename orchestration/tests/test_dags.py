@@ -67,15 +67,13 @@ def test_every_model_is_a_task_and_its_tests_run_after_it(daily):
             assert test.task_id in run.downstream_task_ids, model
         else:
             assert f"dbt.{model}_run" in ids, model
-    dbt_tasks = {i for i in ids if i.startswith("dbt.")}
-    if _watcher(daily):  # the day's one dbt build, and the gate after it
-        assert len(dbt_tasks) == len(models) + len(tested) + 2
-    else:  # tests over several models run in a task of their own, after all of them
-        detached = dbt_tasks - {f"dbt.{m}.{k}" for m in tested for k in ("run", "test")}
-        detached -= {f"dbt.{m}_run" for m in models}
-        assert detached and all(t.endswith("_test") for t in detached)
-        for task_id in detached:
-            assert len(daily.get_task(task_id).upstream_task_ids) >= 1
+    dbt_tasks = {i for i in ids if i.startswith("dbt.")} - {PRODUCER, f"{PRODUCER}_done"}
+    # tests over several models run in a task of their own, after all of them
+    detached = dbt_tasks - {f"dbt.{m}.{k}" for m in tested for k in ("run", "test")}
+    detached -= {f"dbt.{m}_run" for m in models}
+    assert len(detached) > 20 and all(t.endswith("_test") for t in detached)
+    for task_id in detached:
+        assert len(daily.get_task(task_id).upstream_task_ids) >= 2
     # a model's downstream models wait for its tests: a failing test stops them
     manifest = json.loads(settings.MANIFEST.read_text())
     pairs = [
@@ -89,6 +87,23 @@ def test_every_model_is_a_task_and_its_tests_run_after_it(daily):
     for parent, child in pairs:
         first = f"dbt.{child}.run" if child in tested else f"dbt.{child}_run"
         assert first in daily.get_task(f"dbt.{parent}.test").downstream_task_ids, (parent, child)
+
+
+def test_each_test_task_reports_its_own_tests(daily):
+    """The watcher's producer counts a model's own tests for its test task, and a detached
+    test's result under its own name (else that task would wait forever)."""
+    if not _watcher(daily):
+        pytest.skip("local mode: each test task runs its own dbt test")
+    per_model = daily.get_task(PRODUCER).tests_per_model
+    counted = [t for tests in per_model.values() for t in tests]
+    assert len(counted) == len(set(counted))  # no test counts against two tasks
+    detached = [t for t in daily.task_ids if t.startswith("dbt.") and t.endswith("_test")]
+    for task_id in detached:
+        test = daily.get_task(task_id).model_unique_id
+        assert per_model[test] == [test], task_id
+    for task_id in (t for t in daily.task_ids if t.endswith(".test")):
+        model = daily.get_task(task_id).model_unique_id
+        assert per_model[model] and all(t not in per_model for t in per_model[model]), task_id
 
 
 def test_the_day_bounds_the_build_and_unit_tests_stay_in_ci(daily):
@@ -118,7 +133,7 @@ def test_the_model_tasks_report_on_the_build_whatever_its_result(daily):
         pytest.skip("local mode: each model task runs dbt itself")
     producer = daily.get_task(PRODUCER)
     first = [daily.get_task(t) for t in producer.downstream_task_ids if not t.endswith("_done")]
-    assert first and all(t.trigger_rule == "all_done" for t in first)
+    assert first and all(t.trigger_rule == "one_done" for t in first)
     assert "dbt.base_loyalty__members.run" in producer.downstream_task_ids
     assert "reference_seed" in producer.upstream_task_ids
 
@@ -165,3 +180,30 @@ def test_no_secret_of_the_workers_environment_is_in_a_dag(bag):
         assert SECRET not in json.dumps(DagSerialization.to_dict(dag), default=str), dag.dag_id
     run = bag.dags["loyalty_daily"].get_task("dbt.stg_loyalty__members.run")
     assert run.append_env and "LOYALTY_PII_SALT" not in run.env  # inherited at run time only
+
+
+def test_the_monthly_dag_retrains_then_promotes_on_evidence(bag):
+    monthly = bag.dags["loyalty_monthly"]
+    train, promote, report = (monthly.get_task(t) for t in ("train", "promote", "report"))
+    assert promote.task_id in train.downstream_task_ids
+    assert report.task_id in promote.downstream_task_ids
+    assert "model_specs" in train.upstream_task_ids
+    sensor = monthly.get_task("daily_build_done")
+    assert sensor.external_dag_id == "loyalty_daily" and sensor.mode == "reschedule"
+    for task in (train, promote, report):
+        assert task.pool == settings.WAREHOUSE_POOL
+        assert task.partial_kwargs["env"]["LOYALTY_ML_THREADS"] == settings.ML_THREADS == "1"
+
+
+@pytest.mark.parametrize(("exit_code", "succeeds"), [(0, True), (6, True), (3, False), (5, False)])
+def test_a_refused_promotion_is_an_answer_not_a_failure(bag, tmp_path, exit_code, succeeds):
+    import subprocess
+
+    fake = tmp_path / "ml"
+    fake.write_text(f"#!/bin/sh\nexit {exit_code}\n")
+    fake.chmod(0o755)
+    promote = bag.dags["loyalty_monthly"].get_task("promote")
+    command = promote.python_callable("churn").replace(settings.ML, str(fake))
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+    assert (done.returncode == 0) is succeeds
+    assert ("champion stays" in done.stdout) is (exit_code == 6)
