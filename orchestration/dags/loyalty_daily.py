@@ -34,7 +34,8 @@ DBT_VARS = {"raw_layer": "lake", "raw_extracted_through": f"{DAY} 02:00:00"}
 VARS_FLAG = f"--vars '{{raw_layer: lake, raw_extracted_through: \"{DAY} 02:00:00\"}}'"
 # Transient trouble (a lock held a moment too long, a network blip) is retried with backoff;
 # dbt tasks are not: a failing data test or model fails the same way on every try.
-RETRIES = {"retries": 2, "retry_delay": timedelta(minutes=1), "retry_exponential_backoff": True}
+# (Airflow 3.3: the backoff is a multiplier of the delay, 2.0 doubles it at each try)
+RETRIES = {"retries": 2, "retry_delay": timedelta(minutes=1), "retry_exponential_backoff": 2.0}
 
 
 def dbt_step(task_id: str, args: str) -> BashOperator:

@@ -207,3 +207,9 @@ def test_a_refused_promotion_is_an_answer_not_a_failure(bag, tmp_path, exit_code
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
     assert (done.returncode == 0) is succeeds
     assert ("champion stays" in done.stdout) is (exit_code == 6)
+
+
+def test_transient_failures_retry_with_a_growing_delay(daily):
+    freshness = daily.get_task("source_freshness")
+    assert freshness.retries == 2 and freshness.retry_exponential_backoff == 2.0
+    assert daily.get_task("wait_for_export").retries == 0  # its timeout is the answer
