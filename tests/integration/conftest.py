@@ -7,9 +7,13 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -203,3 +207,33 @@ def wait_for(driver, condition, what: str):
         return WebDriverWait(driver, TIMEOUT, poll_frequency=0.2).until(condition)
     except TimeoutException:
         pytest.fail(f"timed out after {TIMEOUT}s waiting for {what} ({driver.current_url})", False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(command: list[str], health: str, log: Path, **popen) -> Iterator[None]:
+    """A local server (MLflow's, Airflow's) started for a test: returns once `health` answers,
+    names its log's tail if it exits or stays silent for 120 s, and stops it afterwards."""
+    with log.open("w") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **popen)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(health, timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail(f"{command[0]} exited:\n{log.read_text()[-2000:]}", False)
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"{command[0]} did not answer in 120 s:\n{log.read_text()[-2000:]}", False)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -9,10 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import socket
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -23,7 +21,15 @@ import pytest
 from loyalty_bench.scale import differing_rows
 from loyalty_datagen import GeneratorConfig, append_days, generate
 from tests.conftest import ROOT
-from tests.integration.conftest import DBT, SCREENSHOTS, dbt_env, run_dbt, wait_for
+from tests.integration.conftest import (
+    DBT,
+    SCREENSHOTS,
+    dbt_env,
+    free_port,
+    run_dbt,
+    serving,
+    wait_for,
+)
 
 pytestmark = pytest.mark.airflow
 
@@ -195,17 +201,11 @@ def test_a_conflicting_version_stops_the_models_after_it_and_only_them(replay, t
         assert day_rows > 0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def airflow_ui(replay) -> Iterator[str]:
     """Airflow's API server and UI over the replay's metadata DB, on loopback, as `make
     airflow` serves it (without the scheduler: the runs are already there)."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **replay.env,
@@ -215,28 +215,10 @@ def airflow_ui(replay) -> Iterator[str]:
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",  # a test: no login page
     }
     assert replay.airflow("dags", "reserialize").returncode == 0
+    command = [str(AIRFLOW), "api-server", "--port", str(port)]
     log = replay.tmp / "api-server.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [str(AIRFLOW), "api-server", "--port", str(port)],
-            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"api-server exited:\n{log.read_text()[-2000:]}", False)
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"api-server did not answer in 120 s:\n{log.read_text()[-2000:]}", False)
+    with serving(command, f"{url}/api/v2/monitor/health", log, env=env, cwd=ROOT):
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_the_ui_shows_the_daily_dag_with_a_task_per_model(airflow_ui, browser):

@@ -5,56 +5,30 @@ Screenshots land beside the docs site's (reports/docs_site/, git-ignored)."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import SCREENSHOTS, wait_for
+from tests.integration.conftest import SCREENSHOTS, free_port, serving, wait_for
 
 pytestmark = pytest.mark.integration
 
 MLFLOW = str(Path(sys.executable).with_name("mlflow"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def mlflow_ui(ml_settings, trained, tmp_path_factory) -> Iterator[str]:
     """`mlflow server` on loopback over the session's store, as `make mlflow-ui` starts it."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("mlflow-ui") / "server.log"
     command = [MLFLOW, "server", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--backend-store-uri", ml_settings.mlflow_tracking_uri]
-    with log.open("w") as out:
-        env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
-        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"mlflow server exited:\n{log.read_text()[-2000:]}", False)
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"mlflow server did not answer in 120 s:\n{log.read_text()[-2000:]}", False)
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    with serving(command, f"{url}/health", log, env=env):
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _page_with(driver, url: str, words: list[str], screenshot: str) -> str:
