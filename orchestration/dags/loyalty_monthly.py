@@ -60,7 +60,7 @@ def loyalty_monthly():
     def promote(spec: str) -> str:
         """The challenger replaces the champion only if strictly better on today's test period;
         a refusal (exit 6) is an answer, not a failure."""
-        kept = "echo 'the champion stays: the challenger is not better'"
+        kept = "echo 'no promotion (exit 6, reason above): the champion stays'"
         return f"{s.ML} promote {spec} || {{ [ $? -eq 6 ] && {kept}; }}"
 
     @task.bash(**ML_TASK)

@@ -13,7 +13,7 @@ from airflow.dag_processing.dagbag import DagBag
 
 import loyalty_settings as settings
 
-WRITERS = {"source_freshness", "reference_seed", "ml_score", "scored_marts", "docs"}
+WRITERS = {"source_freshness", "ml_score", "scored_marts", "docs"}
 PRODUCER = "dbt.dbt_producer_watcher"
 
 
@@ -67,7 +67,8 @@ def test_every_model_is_a_task_and_its_tests_run_after_it(daily):
             assert test.task_id in run.downstream_task_ids, model
         else:
             assert f"dbt.{model}_run" in ids, model
-    dbt_tasks = {i for i in ids if i.startswith("dbt.")} - {PRODUCER, f"{PRODUCER}_done"}
+    seeds = {"dbt.ref_br_national_holidays_seed"}
+    dbt_tasks = {i for i in ids if i.startswith("dbt.")} - {PRODUCER, f"{PRODUCER}_done"} - seeds
     # tests over several models run in a task of their own, after all of them
     detached = dbt_tasks - {f"dbt.{m}.{k}" for m in tested for k in ("run", "test")}
     detached -= {f"dbt.{m}_run" for m in models}
@@ -135,7 +136,15 @@ def test_the_model_tasks_report_on_the_build_whatever_its_result(daily):
     first = [daily.get_task(t) for t in producer.downstream_task_ids if not t.endswith("_done")]
     assert first and all(t.trigger_rule == "one_done" for t in first)
     assert "dbt.base_loyalty__members.run" in producer.downstream_task_ids
-    assert "reference_seed" in producer.upstream_task_ids
+    assert producer.upstream_task_ids == {"source_freshness"}
+
+
+def test_of_the_seeds_only_the_reference_calendar_is_built(daily):
+    """The lake is the raw layer: loading the raw extracts' seeds would mix two sources."""
+    seeds = {t for t in daily.task_dict if t.startswith("dbt.") and t.endswith("_seed")}
+    assert seeds == {"dbt.ref_br_national_holidays_seed"}
+    if _watcher(daily):
+        assert daily.get_task(PRODUCER).exclude == "config.schema:raw"
 
 
 def test_the_export_sensor_reschedules_and_gives_up(daily):

@@ -85,6 +85,18 @@ class InProcessDbt:
         parsed = dbtRunner().invoke(["parse", "--quiet"])
         assert parsed.success, parsed.exception
         self._runner = dbtRunner(manifest=parsed.result)
+        self._env = monkeypatch
+        self._database = Path(env["LOYALTY_DUCKDB_PATH"]).name
+
+    def at(self, database: Path, target: Path, args: list[str]) -> None:
+        """A call on another warehouse file, into another target folder: dbt reads both from
+        the environment at every call (vars too are rendered per call, with the SQL). The file
+        keeps its name: dbt-duckdb names the database after it, and the manifest holds that."""
+        assert database.name == self._database, f"{database} is not named {self._database}"
+        self._env.setenv("LOYALTY_DUCKDB_PATH", str(database))
+        self._env.setenv("DBT_TARGET_PATH", str(target))
+        self._env.setenv("DBT_LOG_PATH", str(target / "logs"))
+        self(args)
 
     def __call__(self, args: list[str]) -> None:
         result = self._runner.invoke([*args, "--quiet"])

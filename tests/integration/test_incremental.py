@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from loyalty_bench.scale import differing_rows
-from tests.integration.conftest import dbt_env, run_dbt
+from tests.integration.conftest import InProcessDbt, dbt_env
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +35,21 @@ COMPARED = (
 SELECT = ["-s", "+ml_member_features"]
 
 
+@pytest.fixture(scope="module")
+def dbt(warehouse, tmp_path_factory) -> Iterator[InProcessDbt]:
+    """dbt in this process, parsed once: each test here calls it on several copies of the
+    warehouse, with other vars each time (a process per call parsed the project again)."""
+    with pytest.MonkeyPatch.context() as env:
+        yield InProcessDbt(dbt_env(warehouse.path, tmp_path_factory.mktemp("t_parse")), env)
+
+
+def _copy(database: Path, folder: Path) -> Path:
+    """A copy of a warehouse under the same file name: dbt-duckdb names the database after the
+    file, and the parsed manifest holds that name."""
+    folder.mkdir()
+    return Path(shutil.copy(database, folder / database.name))
+
+
 def _through(day: str) -> list[str]:
     return ["--vars", json.dumps({"raw_extracted_through": f"{day} 02:00:00"})]
 
@@ -48,24 +65,21 @@ def _assert_same_tables(full, incremental, tables: list[tuple[str, str]], contex
             assert differing_rows(con, "inc", schema, table) == (0, 0), (context, table)
 
 
-def _assert_equal_to_a_full_refresh(warehouse, incremental, day: str, tmp_path):
-    full = tmp_path / f"full-{day}.duckdb"
-    shutil.copy(warehouse.path, full)
-    run_dbt(["run", "--full-refresh", *SELECT, *_through(day)], dbt_env(full, tmp_path / "t_full"))
+def _assert_equal_to_a_full_refresh(dbt, warehouse, incremental, day: str, tmp_path):
+    full = _copy(warehouse.path, tmp_path / f"full-{day}")
+    dbt.at(full, tmp_path / "t_full", ["run", "--full-refresh", *SELECT, *_through(day)])
     _assert_same_tables(full, incremental, COMPARED, day)
     return full
 
 
-def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
-    incremental = tmp_path / "incremental.duckdb"
-    shutil.copy(warehouse.path, incremental)
-    env = dbt_env(incremental, tmp_path / "t_incremental")
-    run_dbt(["run", "--full-refresh", *SELECT, *_through(DAYS[0])], env)
+def test_day_by_day_increments_equal_a_full_refresh(dbt, warehouse, tmp_path):
+    incremental = _copy(warehouse.path, tmp_path / "incremental")
     target = tmp_path / "t_incremental"
+    dbt.at(incremental, target, ["run", "--full-refresh", *SELECT, *_through(DAYS[0])])
     features = target / "compiled" / "loyalty" / "models" / "ml" / "ml_member_features.sql"
     feature_runs = []
     for day in DAYS[1:]:
-        run_dbt(["run", *SELECT, *_through(day)], env)
+        dbt.at(incremental, target, ["run", *SELECT, *_through(day)])
         # the incremental branch ran, not a silent rebuild: the filter was compiled in and
         # the run deleted and inserted rows instead of replacing the table
         for fact in FACTS:
@@ -89,20 +103,19 @@ def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
                     "cutoff_date = '2024-04-01') from main_ml.ml_member_features"
                 ).fetchall()[0]
             assert (str(cutoffs[0]), cutoffs[1]) == ("2024-06-01", True)
-            _assert_equal_to_a_full_refresh(warehouse, incremental, day, tmp_path)
+            _assert_equal_to_a_full_refresh(dbt, warehouse, incremental, day, tmp_path)
     # mid-month runs relabel and rebuild only changed members; the month start (July 1) also
     # adds everyone's new cutoff in one aggregate
     mid_month, month_start = (True, True, False), (True, True, True)
     assert feature_runs == [mid_month] * 2 + [month_start] + [mid_month] * 2, feature_runs
 
-    full = _assert_equal_to_a_full_refresh(warehouse, incremental, DAYS[-1], tmp_path)
+    full = _assert_equal_to_a_full_refresh(dbt, warehouse, incremental, DAYS[-1], tmp_path)
     # a run that catches up over two month starts (June 1, July 1) rebuilds everyone's last
     # cutoffs instead, and gives the same tables
-    caught_up = tmp_path / "caught-up.duckdb"
-    shutil.copy(warehouse.path, caught_up)
-    env = dbt_env(caught_up, tmp_path / "t_caught_up")
-    run_dbt(["run", "--full-refresh", *SELECT, *_through("2024-05-20")], env)
-    run_dbt(["run", *SELECT, *_through(DAYS[-1])], env)
+    caught_up = _copy(warehouse.path, tmp_path / "caught-up")
+    caught_up_target = tmp_path / "t_caught_up"
+    dbt.at(caught_up, caught_up_target, ["run", "--full-refresh", *SELECT, *_through("2024-05-20")])
+    dbt.at(caught_up, caught_up_target, ["run", *SELECT, *_through(DAYS[-1])])
     compiled = (tmp_path / "t_caught_up" / features.relative_to(target)).read_text()
     assert "relabel_keys" not in compiled and "new_cutoff_" not in compiled
     _assert_same_tables(full, caught_up, COMPARED, "caught up")
@@ -127,13 +140,12 @@ def test_day_by_day_increments_equal_a_full_refresh(warehouse, tmp_path):
         assert str(last_cutoff.fetchall()[0][0]) == "2024-07-01"
 
 
-def test_ledger_follows_a_movement_to_another_member(warehouse, tmp_path):
+def test_ledger_follows_a_movement_to_another_member(dbt, warehouse, tmp_path):
     """A new version of a transaction that moves it to another member: the ledger's tail
     rebuild (replace_tail) must drop it from the old member, whose tail is then empty (it was
     the member's last movement, so only the tail marker says where to delete from), and add it
     to the new one with every later balance shifted, exactly as a full refresh would."""
-    moved = tmp_path / "moved.duckdb"
-    shutil.copy(warehouse.path, moved)
+    moved = _copy(warehouse.path, tmp_path / "moved")
     with duckdb.connect(str(moved)) as con:
         # the last movement of some member, an earn of a purchase never reversed
         old_member, transaction = con.execute(
@@ -172,12 +184,9 @@ def test_ledger_follows_a_movement_to_another_member(warehouse, tmp_path):
             "update main_staging.base_loyalty__transactions set is_current_version = false "
             f"where transaction_id = {transaction} and member_id = {old_member}"
         )
-    full = tmp_path / "full.duckdb"
-    shutil.copy(moved, full)
-    run_dbt(["run", "-s", "fct_points_ledger"], dbt_env(moved, tmp_path / "t_moved"))
-    run_dbt(
-        ["run", "--full-refresh", "-s", "fct_points_ledger"], dbt_env(full, tmp_path / "t_full")
-    )
+    full = _copy(moved, tmp_path / "full")
+    dbt.at(moved, tmp_path / "t_moved", ["run", "-s", "fct_points_ledger"])
+    dbt.at(full, tmp_path / "t_full", ["run", "--full-refresh", "-s", "fct_points_ledger"])
     ran = tmp_path / "t_moved" / "run" / "loyalty" / "models" / "marts" / "fct_points_ledger.sql"
     assert "dbt_tail_from" in ran.read_text()  # replace_tail ran, not a rebuild
 
@@ -190,17 +199,14 @@ def test_ledger_follows_a_movement_to_another_member(warehouse, tmp_path):
     _assert_same_tables(full, moved, [("main_marts", "fct_points_ledger")])
 
 
-def test_a_late_purchase_relabels_a_closed_label_window(warehouse, tmp_path):
+def test_a_late_purchase_relabels_a_closed_label_window(dbt, warehouse, tmp_path):
     """New data in the last cutoff's month changes no feature, only labels, and the feature
     mart relabels only stored rows whose label is complete: February's window (Feb 1 + 90
     days = May 2) is closed by the export of May 3, yet a purchase of May 1 that arrives then
     falls inside it. The incremental run must turn that member's February churn label from 1 to
     0 without rebuilding its features, exactly as a full refresh does."""
-    late = tmp_path / "late.duckdb"
-    shutil.copy(warehouse.path, late)
-    run_dbt(
-        ["run", "--full-refresh", *SELECT, *_through("2025-05-03")], dbt_env(late, tmp_path / "t0")
-    )
+    late = _copy(warehouse.path, tmp_path / "late")
+    dbt.at(late, tmp_path / "t0", ["run", "--full-refresh", *SELECT, *_through("2025-05-03")])
     with duckdb.connect(str(late)) as con:
         # a member who churned after February's cutoff (nothing in its 90 days) and bought
         # before it: copy their last purchase to May 1, as a purchase loaded now
@@ -228,13 +234,11 @@ def test_a_late_purchase_relabels_a_closed_label_window(warehouse, tmp_path):
             limit 1
             """
         )
-    full = tmp_path / "full.duckdb"
-    shutil.copy(late, full)
+    full = _copy(late, tmp_path / "full")
     downstream = ["-s", "stg_loyalty__transactions+", "--exclude", "mart_member_churn_risk"]
-    run_dbt(["run", *downstream, *_through("2025-05-03")], dbt_env(late, tmp_path / "t_late"))
-    run_dbt(
-        ["run", "--full-refresh", *downstream, *_through("2025-05-03")],
-        dbt_env(full, tmp_path / "t_full"),
+    dbt.at(late, tmp_path / "t_late", ["run", *downstream, *_through("2025-05-03")])
+    dbt.at(
+        full, tmp_path / "t_full", ["run", "--full-refresh", *downstream, *_through("2025-05-03")]
     )
     compiled = tmp_path / "t_late" / "compiled" / "loyalty" / "models" / "ml"
     assert "relabel_keys" in (compiled / "ml_member_features.sql").read_text()
@@ -250,14 +254,15 @@ def test_a_late_purchase_relabels_a_closed_label_window(warehouse, tmp_path):
     )
 
 
-def test_member_monthly_follows_a_purchase_out_of_its_old_member_and_month(warehouse, tmp_path):
+def test_member_monthly_follows_a_purchase_out_of_its_old_member_and_month(
+    dbt, warehouse, tmp_path
+):
     """New CDC versions in the next export: one moves a purchase to another member, another
     moves a purchase of an earlier month to the export's day. The purchase must leave the month
     it was in (which only its earlier version in staging remembers: neither fact nor ledger
     holds the old position any more) as well as arrive in the new one. The incremental run of
     everything downstream must give exactly the tables a full refresh gives."""
-    moved = tmp_path / "moved.duckdb"
-    shutil.copy(warehouse.path, moved)
+    moved = _copy(warehouse.path, tmp_path / "moved")
     with duckdb.connect(str(moved)) as con:
         # an approved purchase (never reversed) of the period, with one raw version whose id is
         # written as the id: the copy below is then its next version
@@ -313,11 +318,10 @@ def test_member_monthly_follows_a_purchase_out_of_its_old_member_and_month(wareh
                 where transaction_id = '{transaction}' and extracted_at = '{export}'
                 """
             )
-    full = tmp_path / "full.duckdb"
-    shutil.copy(moved, full)
+    full = _copy(moved, tmp_path / "full")
     downstream = ["-s", "base_loyalty__transactions+", "--exclude", "mart_member_churn_risk"]
-    run_dbt(["run", *downstream], dbt_env(moved, tmp_path / "t_moved"))
-    run_dbt(["run", "--full-refresh", *downstream], dbt_env(full, tmp_path / "t_full"))
+    dbt.at(moved, tmp_path / "t_moved", ["run", *downstream])
+    dbt.at(full, tmp_path / "t_full", ["run", "--full-refresh", *downstream])
     ran = tmp_path / "t_moved" / "run" / "loyalty" / "models" / "marts" / "member_monthly.sql"
     assert "dbt_tail_from" in ran.read_text()  # replace_tail ran, not a rebuild
 
