@@ -273,14 +273,28 @@ def load_csv(
     ],
     sep: Annotated[str, typer.Option(help="Field separator.")] = ";",
     decimal: Annotated[str, typer.Option(help="Decimal mark.")] = ",",
+    text: Annotated[
+        list[str] | None,
+        typer.Option(help="A column to keep as written, never read as a number or date."),
+    ] = None,
+    date_format: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="COLUMN=FORMAT for a column whose dates read two ways (e.g. "
+            "data=dd/mm/yyyy); formats: dbt_project.yml's date_formats."
+        ),
+    ] = None,
     replace_table: Annotated[
         bool, typer.Option("--replace", help="Overwrite the scratch table if it exists.")
     ] = False,
 ) -> None:
     """Load a delimited file into the scratch schema, e.g. a spreadsheet export with ';' and
-    ','. Never touches a relation dbt manages."""
-    from ml.errors import WarehouseError
-    from ml.scratch import check_has_rows, refuse_dbt_relation, scratch_relation
+    ','. Dates are read as people write them (2004-01-31, 31/01/2004, 01/2004, jan/04,
+    janeiro de 2004); the warehouse file is created if there is none. Never touches a
+    relation dbt manages."""
+    from ml.dates import rules
+    from ml.errors import SpecError, WarehouseError
+    from ml.scratch import check_has_rows, read_csv, refuse_dbt_relation, scratch_relation
     from ml.warehouse import DuckDBWarehouse
 
     settings = State.settings
@@ -289,12 +303,24 @@ def load_csv(
             f"load-csv loads into the DuckDB warehouse only (target dev), not {settings.target}: "
             "on BigQuery, load the file with `bq load` or a load job"
         )
-    relation = scratch_relation(table, State.settings.scratch_schema)
-    refuse_dbt_relation(relation, State.settings.manifest_path)
+    declared = {}
+    for item in date_format or []:
+        column, equals, fmt = item.partition("=")
+        if not equals or not column or not fmt:
+            raise SpecError(f"--date-format {item!r}: write COLUMN=FORMAT, e.g. data=dd/mm/yyyy")
+        declared[column] = rules(settings.project_dir).format(fmt).name
+    relation = scratch_relation(table, settings.scratch_schema)
+    refuse_dbt_relation(relation, settings.manifest_path)
     check_has_rows(path)
-    rows = DuckDBWarehouse(State.settings.duckdb_path).load_csv(
-        path, relation, sep, decimal, replace=replace_table
-    )
+    loaded = read_csv(path, sep, decimal, rules(settings.project_dir), text or [], declared)
+    warehouse = DuckDBWarehouse(settings.duckdb_path)
+    rows = warehouse.load_table(loaded.rows, relation, replace=replace_table)
+    schema = Table(title=f"{relation} in {settings.duckdb_path}")
+    for col in ["column", "type", "read as"]:
+        schema.add_column(col)
+    for row in loaded.schema(warehouse.columns(relation)):
+        schema.add_row(*row)
+    console.print(schema)
     console.print(f"Loaded {rows:,} rows into {relation}.")
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ml.config import Settings
-from ml.console import console
+from ml.console import errors
 from ml.errors import MlError
 
 
@@ -28,14 +28,15 @@ VersionOpt = Annotated[
 
 
 def fail_cleanly(func):
-    """Known problems become one red line and their exit code; bugs keep their traceback."""
+    """Known problems become one red line on stderr and their exit code; bugs keep their
+    traceback."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except MlError as exc:
-            console.print(f"[red]error:[/] {exc}", soft_wrap=True)
+            errors.print(f"[red]error:[/] {exc}")
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper

@@ -8,6 +8,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 console = Console()
 if not console.is_terminal:  # logs and CI: rich would wrap tables at 80 columns
     console.width = 140
+# Errors go where a shell expects them, apart from the results a script may parse
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def progress_bar() -> Progress:

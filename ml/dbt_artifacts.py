@@ -69,13 +69,16 @@ class DbtManifest:
             )
         return json.loads(self.path.read_text())
 
+    # Lineage: None for a relation dbt never built (a user's CSV in a new warehouse file)
     @property
     def invocation_id(self) -> str | None:
+        if not self.path.exists():
+            return None
         return self.data.get("metadata", {}).get("invocation_id")
 
     @cached_property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+    def sha256(self) -> str | None:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest() if self.path.exists() else None
 
     def resolve(self, source: str) -> ResolvedSource:
         """A dbt model name (looked up in the manifest) or an explicit schema.table."""

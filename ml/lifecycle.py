@@ -65,6 +65,14 @@ def resolve_and_check(ctx: Context, spec: ModelSpec) -> ResolvedSource:
     source = ctx.manifest.resolve(spec.source)
     actual = ctx.warehouse.columns(source.relation)
     check_columns(source, actual, spec.columns, ctx.warehouse.dialect)
+    time_type = {c.lower(): t for c, t in actual.items()}[spec.time_column.lower()].upper()
+    if "DATE" not in time_type and "TIMESTAMP" not in time_type:
+        # pandas would read 'fev/04' with a traceback and 'jan/04' as the 4th of January
+        raise DataError(
+            f"time column {spec.time_column!r} of {source.relation} is {time_type.lower()}, "
+            "not a date: load the file with `ml load-csv` (it reads dates as people write "
+            "them: jan/04, 31/01/2004, 01/2004) or cast the column in SQL"
+        )
     return source
 
 
@@ -192,7 +200,7 @@ def _run_tags(spec: ModelSpec, metadata: dict) -> dict[str, str]:
         "training_data_sha256": metadata["training_data"]["sha256"],
         "test_data_sha256": metadata["test_data"]["sha256"],
         "dbt_invocation_id": metadata["dbt"]["invocation_id"] or "",
-        "dbt_manifest_sha256": metadata["dbt"]["manifest_sha256"],
+        "dbt_manifest_sha256": metadata["dbt"]["manifest_sha256"] or "",
         "git_commit": metadata["git_commit"] or "",
     }
     return {k: str(v) for k, v in tags.items()}

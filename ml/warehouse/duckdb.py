@@ -35,8 +35,12 @@ class DuckDBWarehouse:
         return _quote(identifier)
 
     @contextmanager
-    def _connect(self, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-        if not self.path.exists():
+    def _connect(
+        self, read_only: bool, create: bool = False
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
             raise WarehouseError(f"no warehouse at {self.path}: run `make run` (dbt build) first")
         try:
             con = duckdb.connect(str(self.path), read_only=read_only)
@@ -115,16 +119,14 @@ class DuckDBWarehouse:
                 con.unregister("incoming_rows")
         return rows.num_rows
 
-    def load_csv(
-        self, path: Path, relation: Relation, sep: str, decimal: str, replace: bool = False
-    ) -> int:
-        """Load a delimited file as a table, e.g. a European/Brazilian CSV with ';' and ','.
-        Names are checked by ml.scratch before this; here: refuse an existing table unless
-        `replace`, and load in one transaction, so a file that fails to parse leaves nothing."""
-        from ml.errors import DataError, SpecError
+    def load_table(self, rows: pa.Table, relation: Relation, replace: bool = False) -> int:
+        """A user's table (ml.scratch read and checked it) into the scratch schema: refuse an
+        existing table unless `replace`, write in one transaction. The warehouse file is
+        created if there is none yet: a user with only a CSV can start here."""
+        from ml.errors import SpecError
 
         target = f"{_quote(relation.schema)}.{_quote(relation.name)}"
-        with self._connect(read_only=False) as con:
+        with self._connect(read_only=False, create=True) as con:
             exists = con.execute(
                 "select count(*) from information_schema.tables "
                 "where table_schema = ? and table_name = ?",
@@ -132,18 +134,13 @@ class DuckDBWarehouse:
             ).fetchall()[0][0]
             if exists and not replace:
                 raise SpecError(f"{relation} exists: add --replace to overwrite it")
+            con.register("incoming_rows", rows)
             con.execute("begin transaction")
             try:
                 con.execute(f"create schema if not exists {_quote(relation.schema)}")
-                con.execute(
-                    f"create or replace table {target} as select * from read_csv(?, delim = ?, "
-                    "decimal_separator = ?, header = true)",
-                    [str(path), sep, decimal],
-                )
-                rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
+                con.execute(f"create or replace table {target} as select * from incoming_rows")
                 con.execute("commit")
-            except duckdb.Error as exc:
+            except Exception:
                 con.execute("rollback")
-                reason = str(exc).strip().splitlines()[0]
-                raise DataError(f"cannot load {path} as CSV: {reason}") from None
-        return rows
+                raise
+        return rows.num_rows

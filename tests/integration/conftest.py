@@ -109,6 +109,14 @@ class InProcessDbt:
             ]
             pytest.fail(f"dbt {' '.join(args)} failed: {failed or result.exception}", False)
 
+    def show(self, sql: str) -> list[dict]:
+        """Every row of an inline query compiled with the project's macros (`dbt show`)."""
+        result = self._runner.invoke(["show", "--inline", sql, "--limit", "-1", "--quiet"])
+        self._release_the_file()
+        assert result.success, result.exception
+        table = result.result.results[0].agate_table
+        return [dict(zip(table.column_names, row, strict=True)) for row in table.rows]
+
     @staticmethod
     def _release_the_file() -> None:
         """dbt-duckdb keeps its DuckDB connection for the process's next invocation; a
