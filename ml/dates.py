@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
 import yaml
 
+from ml.config import PROJECT_ROOT
 from ml.errors import DataError, SpecError
 
 # The project-wide convention: a Brazilian writes the day first
@@ -65,7 +66,7 @@ class DateRules:
 
 
 @cache
-def rules(project_dir: Path) -> DateRules:
+def rules(project_dir: Path = PROJECT_ROOT) -> DateRules:
     config = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
     declared = config["vars"]["date_formats"]
     names = config["vars"]["ptbr_months"]
@@ -144,3 +145,33 @@ def column_format(
             f"(e.g. {example!r}); declare it: --date-format {column}={DAY_FIRST}"
         )
     return fmt
+
+
+def spec_date(value: object, where: str, rules: DateRules, declared: str | None = None) -> str:
+    """A date written in a spec (YAML gives 2024-10-01 as a date, 01/10/2024 as text), as ISO
+    text. A text that reads as two days (day first and month first) is refused unless the
+    spec declares its format: a split is never set on a guess."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if declared is not None:
+        day = rules.parse(text, rules.format(declared))
+        if day is None:
+            raise SpecError(f"{where}: {text!r} is not a date as {declared}")
+        return day.isoformat()
+    readings = {
+        f.name: d for f in rules.formats.values() if f.inferred if (d := rules.parse(text, f))
+    }
+    if not readings:
+        shapes = ", ".join(f.name for f in rules.formats.values() if f.inferred)
+        raise SpecError(f"{where}: {text!r} is not a date ({shapes})")
+    day = next(iter(readings.values()))
+    other = rules.parse(text, rules.formats[MONTH_FIRST])
+    if DAY_FIRST in readings and other is not None and other != day:
+        raise SpecError(
+            f"{where}: {text!r} is {day} day first and {other} month first: write "
+            f"{day.isoformat()}, or declare split.date_format: {DAY_FIRST}"
+        )
+    return day.isoformat()

@@ -13,13 +13,14 @@ import hashlib
 import importlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from sklearn.base import BaseEstimator
 
+from ml.dates import rules, spec_date
 from ml.errors import SpecError
 
 Task = Literal["classification", "regression"]
@@ -60,11 +61,17 @@ class Candidate:
 @dataclass(frozen=True)
 class Split:
     """Time split: test = periods from `test_start` on (or the last `test_periods` labelled
-    periods); train+validation = periods at least `gap_periods` before the test, so no training
-    label window overlaps the test period."""
+    periods), up to `test_end` if given; train+validation = periods from `train_start` (if
+    given) to at least `gap_periods` before the test, so no training label window overlaps the
+    test period."""
 
     test_start: str | None = None
     test_periods: int | None = None
+    # a bounded window: rows before train_start or after test_end are neither trained nor
+    # tested on (dates as ml.dates reads them; date_format when they read two ways)
+    train_start: str | None = None
+    test_end: str | None = None
+    date_format: str | None = None
     gap_periods: int = 0
     cv_folds: int = 3
     cv_block_periods: int | None = None  # each fold's validation periods (ml.training.PeriodSplit)
@@ -137,9 +144,7 @@ def parse_spec(raw: dict, path: Path) -> ModelSpec:
     metric = raw.get("selection_metric", METRICS[task][0])
     if metric not in METRICS[task]:
         raise SpecError(f"{path}: selection_metric {metric!r} is not one of {METRICS[task]}")
-    split = Split(**raw.get("split", {}))
-    if (split.test_start is None) == (split.test_periods is None):
-        raise SpecError(f"{path}: split needs exactly one of test_start or test_periods")
+    split = _split(raw.get("split", {}), path)
     ids = _require(raw, "id_columns", path)
     return ModelSpec(
         name=_require(raw, "name", path),
@@ -162,6 +167,22 @@ def parse_spec(raw: dict, path: Path) -> ModelSpec:
         drift_exempt=list(raw.get("drift_exempt", [])),
         path=str(path),
     )
+
+
+def _split(raw: dict, path: Path) -> Split:
+    split = Split(**raw)
+    if (split.test_start is None) == (split.test_periods is None):
+        raise SpecError(f"{path}: split needs exactly one of test_start or test_periods")
+    dates = {
+        key: spec_date(value, f"{path}: split.{key}", rules(), split.date_format)
+        for key in ("train_start", "test_start", "test_end")
+        if (value := getattr(split, key)) is not None
+    }
+    split = replace(split, **dates)
+    for first, then in [("train_start", "test_start"), ("test_start", "test_end")]:
+        if first in dates and then in dates and dates[first] > dates[then]:
+            raise SpecError(f"{path}: split.{first} {dates[first]} is after {then} {dates[then]}")
+    return split
 
 
 # A spec name is a file name in the specs folder, nothing that could walk out of it.

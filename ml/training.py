@@ -113,6 +113,10 @@ class SplitFrames:
 
 def temporal_split(df: pd.DataFrame, spec: ModelSpec) -> SplitFrames:
     periods = sorted(df[spec.time_column].unique())
+    if spec.split.train_start is not None:  # rows before it are not trained on
+        periods = [p for p in periods if pd.Timestamp(p) >= pd.Timestamp(spec.split.train_start)]
+    if spec.split.test_end is not None:  # rows after it are neither trained nor tested on
+        periods = [p for p in periods if pd.Timestamp(p) <= pd.Timestamp(spec.split.test_end)]
     if spec.split.test_start is not None:
         start = pd.Timestamp(spec.split.test_start)
         test_periods = [p for p in periods if pd.Timestamp(p) >= start]

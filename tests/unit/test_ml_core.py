@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -86,6 +87,35 @@ def test_temporal_split_leaves_a_gap_before_the_test_period():
     assert len(split.test_periods) == 2
     assert len(split.train_periods) == 10 - 2 - 1
     assert max(split.train_periods) < min(split.test_periods) - pd.DateOffset(months=1)
+
+
+def test_a_bounded_window_trains_and_tests_only_inside_it():
+    """The course's split: train from one month, test the next ones, the last held out."""
+    bounds = {"train_start": "fev/24", "test_start": "15/05/2024", "test_end": "2024-08-01"}
+    split = temporal_split(frame(periods=10), spec(split={**bounds, "gap_periods": 0}))
+    months = [p.month for p in split.train_periods], [p.month for p in split.test_periods]
+    assert months == ([2, 3, 4, 5], [6, 7, 8])  # September and October neither trained nor tested
+    assert set(split.train.period.dt.month) == {2, 3, 4, 5}
+
+
+@pytest.mark.parametrize(
+    ("split", "message"),
+    [
+        ({"test_start": "01/10/2024"}, "'01/10/2024' is 2024-10-01 day first and 2024-01-10 month"),
+        ({"test_start": "2024-13-01"}, "split.test_start: '2024-13-01' is not a date"),
+        ({"test_start": "2024-06-01", "test_end": "2024-05-01"}, "test_start 2024-06-01 is after"),
+        ({"test_start": "25/10/2024", "date_format": "mm/dd/yyyy"}, "not a date as mm/dd/yyyy"),
+    ],
+)
+def test_a_split_date_that_reads_two_ways_or_none_is_refused(split, message):
+    with pytest.raises(SpecError, match=message):
+        spec(split=split)
+
+
+def test_a_declared_date_format_settles_a_split_date():
+    declared = {"test_start": "01/10/2024", "date_format": "dd/mm/yyyy"}
+    assert spec(split=declared).split.test_start == "2024-10-01"
+    assert spec(split={"test_start": date(2024, 10, 1)}).split.test_start == "2024-10-01"
 
 
 def test_empty_training_set_is_a_data_error():
