@@ -44,6 +44,12 @@ class _Commands(TyperGroup):
 app = typer.Typer(
     cls=_Commands,
     help="Loyalty data platform: generate raw data, train, evaluate and score models.",
+    epilog=(
+        "Specs: $LOYALTY_SPECS (default ml/specs/<name>.yml). Registry: $MLFLOW_TRACKING_URI. "
+        "Warehouse: $LOYALTY_DUCKDB_PATH or --target. Exit codes: 0 done, 2 usage or spec "
+        "(an unknown model or version included), 3 warehouse, 4 data, 5 artifact, "
+        "6 promotion refused; errors are one line on stderr."
+    ),
     no_args_is_help=True,
     add_completion=False,
 )
@@ -102,6 +108,7 @@ def main(
 def train(model: ModelArg) -> None:
     """Select, fit and register a model version; print test metrics beside the baselines."""
     from ml.lifecycle import train as train_model
+    from ml.training import warned
 
     with progress_bar() as progress:
         task = progress.add_task(f"training {model}", total=None, unit="steps")
@@ -120,6 +127,9 @@ def train(model: ModelArg) -> None:
         f"{metrics['selected']['params']}. Registered {model} {mv.label} in MLflow (run "
         f"{mv.run_id}), {role}."
     )
+    for r in metrics["cv"]:
+        if r.get("warnings"):
+            console.print(f"{r['candidate']}: {warned(r)}", soft_wrap=True)
 
 
 @app.command()

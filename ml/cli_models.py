@@ -100,6 +100,8 @@ def models_show(
 
 
 def _show(mv, as_json: bool) -> None:
+    from ml.training import warned
+
     meta = mv.metadata
     if as_json:
         console.print_json(json.dumps({**meta, "tags": dict(mv.tags)}, default=str))
@@ -131,10 +133,14 @@ def _show(mv, as_json: bool) -> None:
     console.print(metrics_table("test period", meta["metrics"]))
     console.print(headline(meta["metrics"]))
     cv = Table(title="model selection (time-ordered CV)")
-    for col in ["candidate", "best params", "cv score", "cv std"]:
+    for col in ["candidate", "best params", "cv score", "cv std", "warnings"]:
         cv.add_column(col)
     for r in meta["metrics"]["cv"]:
         cv.add_row(
-            r["candidate"], str(r["best_params"]), f"{r['cv_score']:.4f}", f"{r['cv_std']:.4f}"
+            r["candidate"],
+            str(r["best_params"]),
+            f"{r['cv_score']:.4f}",
+            f"{r['cv_std']:.4f}",
+            warned(r),
         )
     console.print(cv)

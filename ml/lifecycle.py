@@ -183,7 +183,10 @@ def _run_metrics(results: dict) -> dict[str, float]:
         "rows": results["rows"],
         "gap_closed": results.get("gap_closed"),
         "mse_improvement": results.get("mse_improvement"),
-        "cv": {r["candidate"]: {"score": r["cv_score"], "std": r["cv_std"]} for r in results["cv"]},
+        "cv": {
+            r["candidate"]: {"score": r["cv_score"], "std": r["cv_std"], "warnings": r["warnings"]}
+            for r in results["cv"]
+        },
     }
     return {
         k: float(v) for k, v in flat("", values).items() if isinstance(v, int | float | np.number)

@@ -196,11 +196,12 @@ class Registry:
 
     def get_version(self, model_name: str, version: str | None = None) -> ModelVersion:
         """One version by number ("3", "v3"), alias ("champion") or "latest"; None is the
-        champion. The error lists what exists, so the command line can be fixed."""
+        champion. The error lists what exists, so the command line can be fixed: a name that
+        does not exist is a usage error (exit 2) whatever the command, a broken one exit 5."""
         versions = self.list_versions(model_name)
         if not versions:
             known = ", ".join(self.list_models()) or "none"
-            raise ArtifactError(
+            raise SpecError(
                 f"no model {model_name!r} in the registry {self.tracking_uri} "
                 f"(models: {known}): run `ml train {model_name}` first"
             )
@@ -210,7 +211,7 @@ class Registry:
         else:
             matches = [v for v in versions if wanted in (v.version, *v.aliases)]
             if not matches:
-                raise ArtifactError(
+                raise SpecError(
                     f"model {model_name!r} has no version or alias {version or CHAMPION!r} "
                     f"(versions: {', '.join(_described(v) for v in versions)})"
                 )

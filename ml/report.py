@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ml.lifecycle import Context, load_test_period
 from ml.plots import test_period_plots
+from ml.training import warned
 
 
 def write_report(ctx: Context, name: str, version: str | None = None) -> Path:
@@ -45,6 +46,10 @@ def write_report(ctx: Context, name: str, version: str | None = None) -> Path:
     lines += [
         "",
         f"Selected: {metrics['selected']['candidate']} {metrics['selected']['params']}",
+        "",
+        "| candidate | cv score | estimator warnings (count: first) |",
+        "|---|---:|---|",
+        *(f"| {r['candidate']} | {r['cv_score']:.4f} | {warned(r)} |" for r in metrics["cv"]),
         "",
     ]
     lines += [f"## {title}\n\n![{title}]({file})\n" for title, file in plots]

@@ -9,6 +9,7 @@ between training and test, and the CV folds do the same between their train and 
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -163,7 +164,10 @@ def select_and_fit(spec: ModelSpec, train: pd.DataFrame, progress=None) -> Selec
             n_jobs=1,
             error_score="raise",
         )
-        search.fit(X, y, groups=groups)
+        with warnings.catch_warnings(record=True) as caught:
+            # LassoCV and friends warn once per fit: counted here, not streamed over the result
+            warnings.simplefilter("always")
+            search.fit(X, y, groups=groups)
         results.append(
             {
                 "candidate": candidate.name,
@@ -173,6 +177,7 @@ def select_and_fit(spec: ModelSpec, train: pd.DataFrame, progress=None) -> Selec
                 },
                 "cv_score": float(search.best_score_),
                 "cv_std": float(search.cv_results_["std_test_score"][search.best_index_]),
+                **_warnings_summary(caught),
             }
         )
         if best is None or search.best_score_ > best[0].best_score_:
@@ -186,6 +191,18 @@ def select_and_fit(spec: ModelSpec, train: pd.DataFrame, progress=None) -> Selec
         results[[r["candidate"] for r in results].index(name)]["best_params"],
         results,
     )
+
+
+def _warnings_summary(caught: list[warnings.WarningMessage]) -> dict:
+    """How many warnings a candidate's fits raised, and the first one, as one line."""
+    first = f"{caught[0].category.__name__}: {caught[0].message}" if caught else ""
+    return {"warnings": len(caught), "first_warning": " ".join(first.split())[:300]}
+
+
+def warned(cv_result: dict) -> str:
+    """A candidate's warning count and first warning, as one cell of a table."""
+    count = cv_result.get("warnings", 0)  # versions trained before the count was kept: 0
+    return f"{count}: {cv_result['first_warning']}" if count else "0"
 
 
 def frame_fingerprint(df: pd.DataFrame, spec: ModelSpec) -> dict:

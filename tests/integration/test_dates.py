@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -104,6 +109,23 @@ def test_a_user_with_only_a_spreadsheet_starts_here(tmp_path):
     write_spec(specs, **spec)
     trained = invoke(["train", "vendas"], fresh, tmp_path, specs)
     assert trained.exit_code == 0, trained.output
+    # the same command in a pipe (a log, CI, a scheduler): a timestamped line per step
+    piped = subprocess.run(
+        [str(Path(sys.executable).with_name("ml")), "train", "vendas"],
+        env={
+            **os.environ,
+            "LOYALTY_DUCKDB_PATH": str(fresh.path),
+            "DBT_TARGET_PATH": str(fresh.target),
+            "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}",
+            "LOYALTY_SPECS": str(specs),
+            "LOYALTY_REPORTS": str(tmp_path / "reports"),
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert piped.returncode == 0, piped.stdout + piped.stderr
+    stamped = [line[9:] for line in piped.stdout.splitlines() if re.match(r"\d\d:\d\d:\d\d ", line)]
+    assert stamped[0] == "training vendas" and "vendas: model selection" in stamped
     shown = invoke(["models", "show", "vendas", "--json"], fresh, tmp_path, specs)
     split = json.loads(shown.output)["split"]  # jan/04 is January 2004, month by month
     assert split["test_periods"] == [f"2014-{m:02d}-01" for m in range(1, 13)]

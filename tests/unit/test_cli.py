@@ -46,3 +46,11 @@ def test_datagen_append_needs_a_lake_and_its_manifest(tmp_path):
     result = runner.invoke(app, ["datagen", "--append-days", "1", *args])
     assert result.exit_code == 2 and "no manifest" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_help_says_where_things_are_read_from_and_what_exit_codes_mean():
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0
+    assert "$LOYALTY_SPECS" in said and "$MLFLOW_TRACKING_URI" in said
+    assert "2 usage or spec" in said and "6 promotion refused" in said

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from datetime import date
 
@@ -15,7 +16,7 @@ from ml.dbt_artifacts import ResolvedSource, check_columns, normalise_type
 from ml.errors import DataError, SpecError, WarehouseError
 from ml.evaluation import calibration_table, classification_metrics, regression_metrics
 from ml.specs import load_spec, parse_spec
-from ml.training import PeriodSplit, feature_frame, temporal_split
+from ml.training import PeriodSplit, feature_frame, select_and_fit, temporal_split, warned
 from ml.warehouse import Relation, open_warehouse
 
 BASE = {
@@ -116,6 +117,25 @@ def test_a_declared_date_format_settles_a_split_date():
     declared = {"test_start": "01/10/2024", "date_format": "dd/mm/yyyy"}
     assert spec(split=declared).split.test_start == "2024-10-01"
     assert spec(split={"test_start": date(2024, 10, 1)}).split.test_start == "2024-10-01"
+
+
+def test_estimator_warnings_are_counted_per_candidate_not_streamed():
+    df = frame(periods=8)
+    df["x"] = np.arange(len(df), dtype=float) ** 2
+    df["y"] = df["x"] * 3.0 + np.sin(np.arange(len(df)))
+    mlp = {"name": "mlp", "estimator": "sklearn.neural_network.MLPRegressor"}
+    mlp["grid"] = {"max_iter": [1], "hidden_layer_sizes": [[2]]}
+    ols = {"name": "ols", "estimator": "sklearn.linear_model.LinearRegression"}
+    with warnings.catch_warnings(record=True) as escaped:
+        warnings.simplefilter("always")
+        selection = select_and_fit(spec(candidates=[mlp, ols]), df)
+    assert escaped == []  # nothing printed over the result
+    counted = {r["candidate"]: r for r in selection.cv_results}
+    assert counted["mlp"]["warnings"] >= 2  # a fit per fold and the refit
+    assert counted["mlp"]["first_warning"].startswith("ConvergenceWarning: ")
+    assert warned(counted["ols"]) == "0" and warned(counted["mlp"]).startswith(
+        f"{counted['mlp']['warnings']}: ConvergenceWarning"
+    )
 
 
 def test_empty_training_set_is_a_data_error():

@@ -169,7 +169,7 @@ def test_versions_aliases_and_what_a_name_means(store, name, classifier):
     first = _save(store, classifier, name, roc_auc=0.6)
     second = _save(store, classifier, name, roc_auc=0.9)
     assert [first.version, second.version] == ["1", "2"]
-    with pytest.raises(ArtifactError, match=r"no version or alias 'champion'.*versions: 1, 2"):
+    with pytest.raises(SpecError, match=r"no version or alias 'champion'.*versions: 1, 2"):
         store.get_version(name)  # no champion yet
     store.set_alias(first, CHAMPION, {"promotion": "first version"})
 
@@ -179,11 +179,11 @@ def test_versions_aliases_and_what_a_name_means(store, name, classifier):
     champion = store.get_version(name, "champion")
     assert champion.is_champion and champion.tags["promotion"] == "first version"
     assert str(store.client.get_model_version_by_alias(name, CHAMPION).version) == "1"
-    with pytest.raises(ArtifactError, match=r"no version or alias 'v9'.*1 \(champion\), 2"):
+    with pytest.raises(SpecError, match=r"no version or alias 'v9'.*1 \(champion\), 2"):
         store.get_version(name, "v9")
-    with pytest.raises(ArtifactError, match=r"no model 'nope'.*run `ml train nope` first"):
+    with pytest.raises(SpecError, match=r"no model 'nope'.*run `ml train nope` first"):
         store.get_version("nope")
-    with pytest.raises(ArtifactError, match=re.escape("no model '../churn'")):
+    with pytest.raises(SpecError, match=re.escape("no model '../churn'")):
         store.get_version("../churn")
 
 
