@@ -17,7 +17,7 @@ DBT := $(BIN)/dbt
 .PHONY: install run test lint unit integration seeds seeds-check docs docs-serve clean warehouse-dir browser bench \
 	install-bigquery-emulator test-bigquery judges install-judges mlflow-ui integration-shared \
 	install-airflow airflow airflow-test \
-	integration-own side-job airflow-after-lint
+	integration-own side-job side-after-lint airflow-after-lint
 
 # The warehouse holds the raw extracts' clear PII: the project's own folder for it is
 # owner-only (a folder given as an absolute path, /tmp say, is left as it is).
@@ -122,17 +122,21 @@ mlflow-ui: $(STAMP)
 		--default-artifact-root "$(CURDIR)/.mlflow/artifacts"
 
 ## test: three jobs side by side: the integration tests on one real dbt build they share;
-## the unit tests, the same project and ML CLI on the local BigQuery emulator, then the
-## integration tests that build a warehouse of their own (marker own_build); and lint (with
-## the dbt judges), then Airflow running the daily DAG (make airflow-test: its dbt parse
-## writes target/, as sqlfluff's templater does, so the two never overlap). Each job mostly
-## keeps one core busy (the emulator answers one request at a time, Airflow runs one task at
-## a time). Each one's output is printed whole when it finishes (--output-sync).
+## lint (with the dbt judges), the unit tests, the same project and ML CLI on the local
+## BigQuery emulator, then the integration tests that build a warehouse of their own (marker
+## own_build); and, after lint, Airflow running the daily DAG (make airflow-test). Each job
+## mostly keeps one core busy (the emulator answers one request at a time, Airflow runs one
+## task at a time). Each one's output is printed whole when it finishes (--output-sync).
 ## Times: docs/bench.md (make test).
+## The shared suite starts at once (it takes longest); the other two start after the linters,
+## which keep one core busy meanwhile.
 test: $(STAMP) browser seeds-check
-	@echo "three jobs side by side; each prints when it finishes"
-	@$(MAKE) --no-print-directory -j3 --output-sync=target integration-shared side-job \
-		airflow-after-lint
+	@echo "three jobs side by side (two after the linters); each prints when it finishes"
+	@$(MAKE) --no-print-directory -j3 --output-sync=target integration-shared \
+		side-after-lint airflow-after-lint
+
+side-after-lint: lint
+	@$(MAKE) --no-print-directory side-job
 
 airflow-after-lint: lint
 	@$(MAKE) --no-print-directory airflow-test
