@@ -212,7 +212,7 @@ integration-shared: $(STAMP) browser
 integration-own: $(STAMP) browser
 	LOYALTY_ML_THREADS=1 $(BIN)/pytest -m "integration and own_build" -q --durations=5
 
-## test-bigquery: seeds, build (twice: merges), docs, ML train and score on the emulator,
+## test-bigquery: seeds, build, the models again (merges), docs, ML train and score on the emulator,
 ## and its marts compared with DuckDB's (scripts/with_bigquery_emulator.sh starts and stops it)
 test-bigquery: $(STAMP) $(BQ_STAMP) warehouse-dir
 	PYTHON=$(BIN)/python LOYALTY_ML_THREADS=1 scripts/with_bigquery_emulator.sh \

@@ -88,7 +88,7 @@ class InProcessDbt:
         self._env = monkeypatch
         self._database = Path(env["LOYALTY_DUCKDB_PATH"]).name
 
-    def at(self, database: Path, target: Path, args: list[str]) -> None:
+    def at(self, database: Path, target: Path, args: list[str], check: bool = True):
         """A call on another warehouse file, into another target folder: dbt reads both from
         the environment at every call (vars too are rendered per call, with the SQL). The file
         keeps its name: dbt-duckdb names the database after it, and the manifest holds that."""
@@ -96,18 +96,21 @@ class InProcessDbt:
         self._env.setenv("LOYALTY_DUCKDB_PATH", str(database))
         self._env.setenv("DBT_TARGET_PATH", str(target))
         self._env.setenv("DBT_LOG_PATH", str(target / "logs"))
-        self(args)
+        return self(args, check)
 
-    def __call__(self, args: list[str]) -> None:
+    def __call__(self, args: list[str], check: bool = True):
+        """dbt's result; a failing node or error fails the test unless `check` is off (for
+        commands expected to report failures, such as a stale source's freshness)."""
         result = self._runner.invoke([*args, "--quiet"])
         self._release_the_file()
-        if not result.success:
+        if check and not result.success:
             failed = [
                 f"{r.node.name}: {r.message}"
                 for r in (result.result or [])
                 if str(r.status) in ("error", "fail")
             ]
             pytest.fail(f"dbt {' '.join(args)} failed: {failed or result.exception}", False)
+        return result
 
     def show(self, sql: str) -> list[dict]:
         """Every row of an inline query compiled with the project's macros (`dbt show`)."""
@@ -127,6 +130,13 @@ class InProcessDbt:
             if manager._ENV is not None:
                 manager._ENV.close()
                 manager._ENV = None
+
+
+def copy_warehouse(database: Path, folder: Path, name: str | None = None) -> Path:
+    """A copy of a warehouse under the same file name (or `name`), for InProcessDbt.at:
+    dbt-duckdb names the database after the file, and the parsed manifest holds that name."""
+    folder.mkdir()
+    return Path(shutil.copy(database, folder / (name or database.name)))
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,10 @@ LATE = "2025-12-24"  # not in the lake when its run starts
 SCHEMAS = ("main_staging", "main_marts", "main_ml")
 SPECS = ("churn", "points_next_90d")
 DAILY_DONE = ("--mark-success-pattern", "^daily_build_done$")
+# The days before the last load and build, model by model; scoring, the scored marts and the
+# docs (a minute a day of CLI and dbt start-ups) run on the last day, and the runs of the
+# later tests show them stopped by a missing export or a failing test.
+BUILD_ONLY = ("--mark-success-pattern", "^(ml_score|scored_marts|docs)$")
 
 
 def _through(day: str) -> list[str]:
@@ -106,7 +110,8 @@ def replay(tmp_path_factory) -> Replay:
     last = date.fromisoformat(DAYS[-1])
     generate(CONFIG, None, world.meta, out_lake=world.lake, lake_through=last)
     run_dbt(["seed", "-s", "ref_br_national_holidays"], world.env)
-    run_dbt(["build", *_through(BUILT_THROUGH), "--exclude", "test_type:unit"], world.env)
+    # the models up to the first replayed day (its data tests run in every day's build)
+    run_dbt(["run", *_through(BUILT_THROUGH)], world.env)
     migrated = world.airflow("db", "migrate")
     assert migrated.returncode == 0, migrated.stderr[-2000:]
     # the champions the daily runs score with come from loyalty_monthly itself; the build it
@@ -129,12 +134,16 @@ def _dbt_models() -> set[str]:
 
 def test_three_days_equal_a_full_refresh_and_every_model_task_succeeds(replay, tmp_path):
     for day in DAYS:
-        code, states = replay.run_day(day)
+        code, states = replay.run_day(
+            day, "loyalty_daily", *([] if day == DAYS[-1] else BUILD_ONLY)
+        )
         failed = {t: s for t, s in states.items() if s != "success"}
         assert code == 0 and not failed, (day, failed)
         for model in _dbt_models():  # a task per model, each one ran
             assert states.get(f"dbt.{model}.run", states.get(f"dbt.{model}_run")) == "success"
         assert states["ml_score[0]"] == states["ml_score[1]"] == "success"
+    log = (replay.tmp / f"loyalty_daily-{DAYS[-1]}.log").read_text()
+    assert "Marking success" not in log and log.count("ml score ") >= len(SPECS)  # ran, not marked
 
     full = tmp_path / "full.duckdb"
     shutil.copy(replay.warehouse, full)

@@ -1,7 +1,9 @@
-"""Fault injection: `kill -9` of `dbt build` inside a base model, an incremental fact and the
+"""Fault injection: `kill -9` of `dbt run` inside a base model, an incremental fact and the
 quarantine, one after the other on the same warehouse, then an ordinary rerun: every relation
-equals a clean build. And `kill -9` of `ml score` inside its write: the scores table keeps the
-previous run whole, and the rerun leaves one run's scores per cutoff, never duplicated."""
+equals a clean build (`run`, not `build`: data tests and seeds write nothing a kill could
+break, and skipping them halves the test). And `kill -9` of `ml score` inside its write: the
+scores table keeps the previous run whole, and the rerun leaves one run's scores per cutoff,
+never duplicated."""
 
 from __future__ import annotations
 
@@ -63,7 +65,7 @@ def test_dbt_killed_at_three_points_then_rerun_equals_a_clean_build(
     dbt(["run", "--full-refresh", "--vars", behind])
     landed = {}
     for model in ("base_loyalty__transactions", "fct_points_ledger", "stg_loyalty__quarantine"):
-        printed = _kill_inside(["build"], env, model)
+        printed = _kill_inside(["run"], env, model)
         finished = any(f".{model} " in line and " OK " in line for line in printed)
         landed[model] = "after it finished" if finished else "while it ran"
     # with seeds this small a model can finish within the delay; most land inside

@@ -7,14 +7,14 @@ lake whose newest export is this morning's reads as fresh."""
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
 
 from loyalty_datagen import GeneratorConfig, generate
-from tests.integration.conftest import dbt, dbt_env
+from tests.integration.conftest import InProcessDbt, copy_warehouse, dbt, dbt_env
 
 pytestmark = pytest.mark.integration
 
@@ -28,20 +28,31 @@ def _freshness(args: list[str], env: dict[str, str], target) -> dict[str, str]:
     """Each source table's status (pass, warn, error, runtime error) from sources.json."""
     result = dbt(["source", "freshness", *args], env)
     assert "Traceback" not in result.stdout + result.stderr, result.stdout[-2000:]
+    return _statuses(target)
+
+
+def _statuses(target) -> dict[str, str]:
     sources = json.loads((target / "sources.json").read_text())["results"]
     return {row["unique_id"].split(".", 2)[2]: row["status"] for row in sources}
+
+
+@pytest.fixture(scope="module")
+def in_process(warehouse, tmp_path_factory) -> Iterator[InProcessDbt]:
+    """The seeds' and the scores' freshness, four calls, on one parse in this process."""
+    with pytest.MonkeyPatch.context() as env:
+        yield InProcessDbt(dbt_env(warehouse.path, tmp_path_factory.mktemp("f_parse")), env)
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def test_the_seeds_read_as_stale_from_their_newest_export(warehouse, tmp_path):
-    database = tmp_path / "seeds.duckdb"
-    shutil.copy(warehouse.clean, database)
-    statuses = _freshness(
-        ["-s", "source:loyalty"], dbt_env(database, tmp_path / "target"), tmp_path / "target"
+def test_the_seeds_read_as_stale_from_their_newest_export(warehouse, in_process, tmp_path):
+    database = copy_warehouse(warehouse.clean, tmp_path / "db", warehouse.path.name)
+    in_process.at(
+        database, tmp_path / "target", ["source", "freshness", "-s", "source:loyalty"], False
     )
+    statuses = _statuses(tmp_path / "target")
     assert statuses == {f"loyalty.{table}": "error" for table in RAW_TABLES}
     sources = json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
     (members,) = [row for row in sources if row["unique_id"].endswith(".members")]
@@ -72,10 +83,10 @@ def test_lake_freshness_names_the_stale_tables(tmp_path):
     assert statuses == {"loyalty.members": "pass", "loyalty.transactions": "error"}
 
 
-def test_scores_freshness_follows_the_last_scoring_run(warehouse, tmp_path):
-    database = tmp_path / "scores.duckdb"
-    shutil.copy(warehouse.clean, database)  # the build before any test scored
-    env = dbt_env(database, tmp_path / "target")
+def test_scores_freshness_follows_the_last_scoring_run(warehouse, in_process, tmp_path):
+    # the build before any test scored
+    database = copy_warehouse(warehouse.clean, tmp_path / "db", warehouse.path.name)
+    freshness = ["source", "freshness", "-s", "source:ml_scores"]
     # a newer run each time: freshness reads the newest scored_at
     for age_hours, expected in [(60, "error"), (30, "warn"), (1, "pass")]:
         scored_at = _now() - timedelta(hours=age_hours)
@@ -85,5 +96,6 @@ def test_scores_freshness_follows_the_last_scoring_run(warehouse, tmp_path):
                 "('churn', 'v0001', '1', date '2025-01-01', 0.5, ?)",
                 [scored_at],
             )
-        statuses = _freshness(["-s", "source:ml_scores"], env, tmp_path / "target")
+        in_process.at(database, tmp_path / "target", freshness, check=False)
+        statuses = _statuses(tmp_path / "target")
         assert statuses == {"ml_scores.model_scores": expected}, age_hours

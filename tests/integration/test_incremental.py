@@ -4,15 +4,13 @@ a full refresh over the same days gives (same rows, same values), running balanc
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from loyalty_bench.scale import differing_rows
-from tests.integration.conftest import InProcessDbt, dbt_env
+from tests.integration.conftest import InProcessDbt, copy_warehouse, dbt_env
 
 pytestmark = pytest.mark.integration
 
@@ -43,13 +41,6 @@ def dbt(warehouse, tmp_path_factory) -> Iterator[InProcessDbt]:
         yield InProcessDbt(dbt_env(warehouse.path, tmp_path_factory.mktemp("t_parse")), env)
 
 
-def _copy(database: Path, folder: Path) -> Path:
-    """A copy of a warehouse under the same file name: dbt-duckdb names the database after the
-    file, and the parsed manifest holds that name."""
-    folder.mkdir()
-    return Path(shutil.copy(database, folder / database.name))
-
-
 def _through(day: str) -> list[str]:
     return ["--vars", json.dumps({"raw_extracted_through": f"{day} 02:00:00"})]
 
@@ -66,14 +57,14 @@ def _assert_same_tables(full, incremental, tables: list[tuple[str, str]], contex
 
 
 def _assert_equal_to_a_full_refresh(dbt, warehouse, incremental, day: str, tmp_path):
-    full = _copy(warehouse.path, tmp_path / f"full-{day}")
+    full = copy_warehouse(warehouse.path, tmp_path / f"full-{day}")
     dbt.at(full, tmp_path / "t_full", ["run", "--full-refresh", *SELECT, *_through(day)])
     _assert_same_tables(full, incremental, COMPARED, day)
     return full
 
 
 def test_day_by_day_increments_equal_a_full_refresh(dbt, warehouse, tmp_path):
-    incremental = _copy(warehouse.path, tmp_path / "incremental")
+    incremental = copy_warehouse(warehouse.path, tmp_path / "incremental")
     target = tmp_path / "t_incremental"
     dbt.at(incremental, target, ["run", "--full-refresh", *SELECT, *_through(DAYS[0])])
     features = target / "compiled" / "loyalty" / "models" / "ml" / "ml_member_features.sql"
@@ -112,7 +103,7 @@ def test_day_by_day_increments_equal_a_full_refresh(dbt, warehouse, tmp_path):
     full = _assert_equal_to_a_full_refresh(dbt, warehouse, incremental, DAYS[-1], tmp_path)
     # a run that catches up over two month starts (June 1, July 1) rebuilds everyone's last
     # cutoffs instead, and gives the same tables
-    caught_up = _copy(warehouse.path, tmp_path / "caught-up")
+    caught_up = copy_warehouse(warehouse.path, tmp_path / "caught-up")
     caught_up_target = tmp_path / "t_caught_up"
     dbt.at(caught_up, caught_up_target, ["run", "--full-refresh", *SELECT, *_through("2024-05-20")])
     dbt.at(caught_up, caught_up_target, ["run", *SELECT, *_through(DAYS[-1])])
@@ -145,7 +136,7 @@ def test_ledger_follows_a_movement_to_another_member(dbt, warehouse, tmp_path):
     rebuild (replace_tail) must drop it from the old member, whose tail is then empty (it was
     the member's last movement, so only the tail marker says where to delete from), and add it
     to the new one with every later balance shifted, exactly as a full refresh would."""
-    moved = _copy(warehouse.path, tmp_path / "moved")
+    moved = copy_warehouse(warehouse.path, tmp_path / "moved")
     with duckdb.connect(str(moved)) as con:
         # the last movement of some member, an earn of a purchase never reversed
         old_member, transaction = con.execute(
@@ -184,7 +175,7 @@ def test_ledger_follows_a_movement_to_another_member(dbt, warehouse, tmp_path):
             "update main_staging.base_loyalty__transactions set is_current_version = false "
             f"where transaction_id = {transaction} and member_id = {old_member}"
         )
-    full = _copy(moved, tmp_path / "full")
+    full = copy_warehouse(moved, tmp_path / "full")
     dbt.at(moved, tmp_path / "t_moved", ["run", "-s", "fct_points_ledger"])
     dbt.at(full, tmp_path / "t_full", ["run", "--full-refresh", "-s", "fct_points_ledger"])
     ran = tmp_path / "t_moved" / "run" / "loyalty" / "models" / "marts" / "fct_points_ledger.sql"
@@ -205,7 +196,7 @@ def test_a_late_purchase_relabels_a_closed_label_window(dbt, warehouse, tmp_path
     days = May 2) is closed by the export of May 3, yet a purchase of May 1 that arrives then
     falls inside it. The incremental run must turn that member's February churn label from 1 to
     0 without rebuilding its features, exactly as a full refresh does."""
-    late = _copy(warehouse.path, tmp_path / "late")
+    late = copy_warehouse(warehouse.path, tmp_path / "late")
     dbt.at(late, tmp_path / "t0", ["run", "--full-refresh", *SELECT, *_through("2025-05-03")])
     with duckdb.connect(str(late)) as con:
         # a member who churned after February's cutoff (nothing in its 90 days) and bought
@@ -234,7 +225,7 @@ def test_a_late_purchase_relabels_a_closed_label_window(dbt, warehouse, tmp_path
             limit 1
             """
         )
-    full = _copy(late, tmp_path / "full")
+    full = copy_warehouse(late, tmp_path / "full")
     downstream = ["-s", "stg_loyalty__transactions+", "--exclude", "mart_member_churn_risk"]
     dbt.at(late, tmp_path / "t_late", ["run", *downstream, *_through("2025-05-03")])
     dbt.at(
@@ -262,7 +253,7 @@ def test_member_monthly_follows_a_purchase_out_of_its_old_member_and_month(
     it was in (which only its earlier version in staging remembers: neither fact nor ledger
     holds the old position any more) as well as arrive in the new one. The incremental run of
     everything downstream must give exactly the tables a full refresh gives."""
-    moved = _copy(warehouse.path, tmp_path / "moved")
+    moved = copy_warehouse(warehouse.path, tmp_path / "moved")
     with duckdb.connect(str(moved)) as con:
         # an approved purchase (never reversed) of the period, with one raw version whose id is
         # written as the id: the copy below is then its next version
@@ -318,7 +309,7 @@ def test_member_monthly_follows_a_purchase_out_of_its_old_member_and_month(
                 where transaction_id = '{transaction}' and extracted_at = '{export}'
                 """
             )
-    full = _copy(moved, tmp_path / "full")
+    full = copy_warehouse(moved, tmp_path / "full")
     downstream = ["-s", "base_loyalty__transactions+", "--exclude", "mart_member_churn_risk"]
     dbt.at(moved, tmp_path / "t_moved", ["run", *downstream])
     dbt.at(full, tmp_path / "t_full", ["run", "--full-refresh", *downstream])

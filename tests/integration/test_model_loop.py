@@ -159,8 +159,9 @@ def test_mlflow_holds_the_run_and_the_registered_versions(ml_settings, trained):
 
 
 def test_a_challenger_is_promoted_only_on_evidence(ml_settings, trained, tmp_path):
-    """A retrain on the same data is not better than its champion: refused, with the numbers;
-    forced with a reason, it becomes the champion and the reason is on the version."""
+    """A retrain on the same data is the same model (training is reproducible: same data
+    fingerprint, same test metrics) and so not better than its champion: refused, with the
+    numbers; forced with a reason, it becomes the champion and the reason is on the version."""
     store, copy = tmp_path / "mlflow", tmp_path / "warehouse.duckdb"
     shutil.copytree(
         ml_settings.mlflow_tracking_uri.removeprefix("sqlite:///").rsplit("/", 1)[0], store
@@ -170,6 +171,9 @@ def test_a_challenger_is_promoted_only_on_evidence(ml_settings, trained, tmp_pat
     ctx = Context.from_settings(replace(ml_settings, mlflow_tracking_uri=uri, duckdb_path=copy))
     challenger = train(ctx, "points_next_90d")
     assert challenger.version == "2" and not challenger.is_champion
+    first = trained["points_next_90d"].metadata
+    assert challenger.metadata["training_data"] == first["training_data"]
+    assert challenger.metadata["metrics"]["test"] == first["metrics"]["test"]
     with pytest.raises(PromotionRefused, match=r"v2 does not beat the champion v1 .* vs "):
         promote(ctx, "points_next_90d")
     assert ctx.registry.get_version("points_next_90d").version == "1"
