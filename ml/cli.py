@@ -18,9 +18,19 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from ml import __version__
-from ml.cli_common import ModelArg, State, VersionOpt, context, headline, metrics_table
+from ml.cli_common import (
+    JsonOpt,
+    ModelArg,
+    State,
+    VersionOpt,
+    context,
+    headline,
+    metrics_table,
+    print_json,
+)
 from ml.cli_common import fail_cleanly as _fail_cleanly
 from ml.cli_models import models_app
+from ml.cli_spec import init_spec, spec_app
 from ml.config import Settings
 from ml.console import console, progress_bar
 
@@ -37,8 +47,25 @@ class _Commands(TyperGroup):
         if cmd_name == "datagen":
             from loyalty_datagen.cli import app as datagen_app
 
-            return typer.main.get_command(datagen_app)
-        return super().get_command(ctx, cmd_name)
+            return _flags_without_a_type(typer.main.get_command(datagen_app), ctx)
+        return _flags_without_a_type(super().get_command(ctx, cmd_name), ctx)
+
+    def get_params(self, ctx: typer.Context):
+        _flags_without_a_type(self, ctx, recurse=False)
+        return super().get_params(ctx)
+
+
+def _flags_without_a_type(command, ctx, recurse: bool = True):
+    """Typer's help shows a flag as `--replace <bool>`, `--help <bool>`: a flag takes no
+    value, so its help shows none (options that take one keep their type)."""
+    if command is None:
+        return None
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if param is not None and getattr(param, "is_flag", False):
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values() if recurse else ():
+        _flags_without_a_type(sub, ctx)
+    return command
 
 
 app = typer.Typer(
@@ -51,9 +78,10 @@ app = typer.Typer(
         "6 promotion refused; errors are one line on stderr."
     ),
     no_args_is_help=True,
-    add_completion=False,
 )
 app.add_typer(models_app, name="models")
+app.add_typer(spec_app, name="spec")
+app.command("init-spec")(init_spec)
 pii_key_app = typer.Typer(help="The PII pseudonymisation key.", no_args_is_help=True)
 app.add_typer(pii_key_app, name="pii-key")
 
@@ -105,12 +133,12 @@ def main(
 
 @app.command()
 @_fail_cleanly
-def train(model: ModelArg) -> None:
+def train(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Select, fit and register a model version; print test metrics beside the baselines."""
     from ml.lifecycle import train as train_model
     from ml.training import warned
 
-    with progress_bar() as progress:
+    with progress_bar(to_stderr=as_json) as progress:
         task = progress.add_task(f"training {model}", total=None, unit="steps")
 
         def step(message: str) -> None:
@@ -118,6 +146,13 @@ def train(model: ModelArg) -> None:
 
         mv = train_model(context(), model, progress=step)
     metrics = mv.metadata["metrics"]
+    if as_json:
+        keys = ("split", "training_data", "test_data")
+        return print_json(
+            {"model": model, "version": mv.version, "run_id": mv.run_id,
+             "is_champion": mv.is_champion, "metrics": metrics,
+             **{k: mv.metadata[k] for k in keys}}
+        )  # fmt: skip
     population = mv.metadata["spec"].get("population")
     where = f", population {population}" if population else ""
     console.print(metrics_table(f"{model} {mv.label}: test period{where}", metrics))
@@ -134,14 +169,13 @@ def train(model: ModelArg) -> None:
 
 @app.command()
 @_fail_cleanly
-def evaluate(
-    model: ModelArg,
-    version: VersionOpt = None,
-) -> None:
+def evaluate(model: ModelArg, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
     """Re-evaluate a registered version on its test period with the warehouse's current data."""
     from ml.lifecycle import evaluate_version
 
     metrics = evaluate_version(context(), model, version)
+    if as_json:
+        return print_json({"model": model, **metrics})
     console.print(metrics_table(f"{model} {metrics['version']}: test period", metrics))
     same = "same rows as at training" if metrics["same_test_data_as_training"] else "data changed"
     console.print(f"{headline(metrics)} ({same}).")
@@ -153,16 +187,21 @@ def score(
     model: ModelArg,
     version: VersionOpt = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per Arrow batch.")] = 50_000,
+    as_json: JsonOpt = False,
 ) -> None:
     """Score the champion's (or a version's) cutoffs, from its test period on, into the
     scores table: the labelled ones are its backtest, the rest are live."""
+    from dataclasses import asdict
+
     from ml.scoring import score as score_rows
 
-    with progress_bar() as progress:
+    with progress_bar(to_stderr=as_json) as progress:
         task = progress.add_task(f"scoring {model}", total=None, unit="rows")
         result = score_rows(
             context(), model, version, batch_size, progress=lambda n: progress.advance(task, n)
         )
+    if as_json:
+        return print_json(asdict(result))
     if result.rows == 0:
         console.print(f"{model} v{result.version}: nothing to score (no row from its test period).")
         return
@@ -214,7 +253,7 @@ def _print_comparison(result, promoted: bool) -> None:
 
 @app.command()
 @_fail_cleanly
-def monitor(model: ModelArg, version: VersionOpt = None) -> None:
+def monitor(model: ModelArg, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
     """Drift (PSI per feature) and realised performance of a version over its scored cutoffs,
     from the marts dbt builds on the scores (run `dbt build -s source:ml_scores+` after
     `ml score`); writes PNGs of both."""
@@ -222,6 +261,12 @@ def monitor(model: ModelArg, version: VersionOpt = None) -> None:
 
     found = read_monitoring(context(), model, version)
     rows = found.by_cutoff()
+    if as_json:
+        by_cutoff = rows.rename_axis("cutoff_date").reset_index().to_dict("records")
+        return print_json(
+            {"model": model, "version": found.version.version, "metric": found.metric,
+             "cutoffs": by_cutoff, "plots": [str(p) for p in found.plots]}
+        )  # fmt: skip
     if rows.empty:
         console.print(
             f"{model} {found.version.label}: nothing monitored yet: `ml score {model}`, "

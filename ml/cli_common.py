@@ -4,7 +4,9 @@ arguments several commands take and the metrics table."""
 from __future__ import annotations
 
 import functools
-from typing import Annotated
+import json
+import sys
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,11 +22,44 @@ class State:
     settings = Settings()
 
 
-ModelArg = Annotated[str, typer.Argument(help="Spec name (ml/specs/<name>.yml), e.g. churn.")]
+def _spec_names(incomplete: str) -> list[str]:
+    """Shell completion of a model argument: the specs' names ($LOYALTY_SPECS)."""
+    folder = Settings().specs_dir
+    return sorted(p.stem for p in folder.glob("*.yml") if p.stem.startswith(incomplete))
+
+
+ModelArg = Annotated[
+    str,
+    typer.Argument(help="Spec name (ml/specs/<name>.yml), e.g. churn.", autocompletion=_spec_names),
+]
 VersionOpt = Annotated[
     str | None,
     typer.Option(help="Registered version (3 or v3), alias or 'latest' (default: the champion)."),
 ]
+
+
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print the result as JSON on stdout (progress goes to stderr) for scripts."
+    ),
+]
+
+
+def print_json(result: Any) -> None:
+    """One JSON document on stdout, nothing else there: dates and paths as strings, NaN as
+    null (JSON has no NaN)."""
+
+    def plain(value):
+        if isinstance(value, float) and value != value:
+            return None
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    sys.stdout.write(json.dumps(plain(result), indent=2, default=str) + "\n")
 
 
 def fail_cleanly(func):

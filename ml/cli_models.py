@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from ml.cli_common import ModelArg, State, VersionOpt, fail_cleanly, headline, metrics_table
+from ml.cli_common import (
+    JsonOpt,
+    ModelArg,
+    State,
+    VersionOpt,
+    fail_cleanly,
+    headline,
+    metrics_table,
+    print_json,
+)
 from ml.console import console
 from ml.errors import ArtifactError
 
@@ -22,36 +30,50 @@ def _registry():
     return Registry(State.settings.mlflow_tracking_uri)
 
 
-def _metric_cells(mv) -> list[str]:
-    """A version's cells in the list; KeyError/TypeError on odd metadata."""
+def _summary(mv) -> dict:
+    """A version's line of the list, as data; KeyError/TypeError on odd metadata."""
     m = mv.metadata["metrics"]
     key = "roc_auc" if "roc_auc" in m["test"] else "mse"
-    fmt = "{:.4f}" if key == "roc_auc" else "{:,.0f}"
-    base = m["baselines"][m["best_baseline"]][key]
-    if m.get("gap_closed") is not None:
-        versus = f"gap closed {m['gap_closed']:.2f}"
-    elif "mse_improvement" in m:
-        versus = f"MSE {-m['mse_improvement']:+.0%}"
+    return {
+        "metric": key,
+        "value": m["test"][key],
+        "best_baseline": m["best_baseline"].split(":")[-1],
+        "baseline": m["baselines"][m["best_baseline"]][key],
+        "oracle": m["oracle"][key] if "oracle" in m else None,
+        "gap_closed": m.get("gap_closed"),
+        "mse_improvement": m.get("mse_improvement"),
+    }
+
+
+def _metric_cells(summary: dict) -> list[str]:
+    fmt = "{:.4f}" if summary["metric"] == "roc_auc" else "{:,.0f}"
+    if summary["gap_closed"] is not None:
+        versus = f"gap closed {summary['gap_closed']:.2f}"
+    elif summary["mse_improvement"] is not None:  # as train says it: + is a lower MSE
+        versus = f"MSE {summary['mse_improvement']:+.0%} better"
     else:
         versus = ""
+    oracle = summary["oracle"]
     return [
-        key,
-        fmt.format(m["test"][key]),
-        m["best_baseline"].split(":")[-1],
-        fmt.format(base),
-        fmt.format(m["oracle"][key]) if "oracle" in m else "",
+        summary["metric"],
+        fmt.format(summary["value"]),
+        summary["best_baseline"],
+        fmt.format(summary["baseline"]),
+        "" if oracle is None else fmt.format(oracle),
         versus,
     ]
 
 
 @models_app.command("list")
 @fail_cleanly
-def models_list() -> None:
+def models_list(as_json: JsonOpt = False) -> None:
     """Every registered model: its champion and latest version, each one's test metric beside
     the best baseline. Every version's file is checked; broken ones are listed after the
     table (exit 5)."""
     registry = _registry()
     names = registry.list_models()
+    if as_json:
+        return _list_json(registry, names)
     if not names:
         console.print(f"No models in {registry.tracking_uri}: run `ml train MODEL` first.")
         return
@@ -70,7 +92,7 @@ def models_list() -> None:
             role = "champion" if mv.is_champion else "challenger"
             population = mv.metadata.get("spec", {}).get("population") or "all rows"
             try:
-                cells = ["broken (below)"] + [""] * 5 if mv.problem else _metric_cells(mv)
+                cells = ["broken (below)"] + [""] * 5 if mv.problem else _metric_cells(_summary(mv))
             except (KeyError, TypeError, ValueError):
                 broken.append(replace(mv, problem="metadata.json metrics are incomplete"))
                 cells = ["broken (below)"] + [""] * 5
@@ -78,6 +100,27 @@ def models_list() -> None:
     console.print(table)
     for v in broken:
         console.print(f"[red]broken:[/] {v.model_name} {v.label}: {v.problem}", soft_wrap=True)
+    if broken:
+        raise typer.Exit(ArtifactError.exit_code)
+
+
+def _list_json(registry, names: list[str]) -> None:
+    """Every version of every model, its aliases and its line of the list (or its problem);
+    exit 5 if any is broken, as the table does."""
+    models, broken = [], False
+    for name in names:
+        versions = []
+        for mv in registry.list_versions(name, check_files=True):
+            entry = {"version": mv.version, "aliases": list(mv.aliases), "problem": mv.problem}
+            try:
+                entry.update({} if mv.problem else _summary(mv))
+            except (KeyError, TypeError, ValueError):
+                entry["problem"] = "metadata.json metrics are incomplete"
+            broken = broken or bool(entry["problem"])
+            population = mv.metadata.get("spec", {}).get("population") or None
+            versions.append({**entry, "is_champion": mv.is_champion, "population": population})
+        models.append({"model": name, "versions": versions})
+    print_json({"tracking_uri": registry.tracking_uri, "models": models})
     if broken:
         raise typer.Exit(ArtifactError.exit_code)
 
@@ -104,8 +147,7 @@ def _show(mv, as_json: bool) -> None:
 
     meta = mv.metadata
     if as_json:
-        console.print_json(json.dumps({**meta, "tags": dict(mv.tags)}, default=str))
-        return
+        return print_json({**meta, "tags": dict(mv.tags), "aliases": list(mv.aliases)})
     console.print(f"[bold]{mv.model_name} {mv.label}[/] ({', '.join(mv.aliases) or 'challenger'})")
     for label, value in [
         ("created", meta["created_at"]),

@@ -26,8 +26,9 @@ class PlainProgress:
     "still ..." line when a step (a grid search, a report's permutation importance) runs
     longer than HEARTBEAT_SECONDS without one."""
 
-    def __init__(self, heartbeat: float = HEARTBEAT_SECONDS):
+    def __init__(self, heartbeat: float = HEARTBEAT_SECONDS, out: Console | None = None):
         self._heartbeat = heartbeat
+        self._out = out or console
         self._tasks: dict[int, dict] = {}
         self._last = time.monotonic()
         self._started = self._last
@@ -46,7 +47,7 @@ class PlainProgress:
     def _line(self, text: str) -> None:
         with self._lock:
             self._last = time.monotonic()
-            console.print(f"{datetime.now():%H:%M:%S} {text}", soft_wrap=True, highlight=False)
+            self._out.print(f"{datetime.now():%H:%M:%S} {text}", soft_wrap=True, highlight=False)
 
     def _beat(self) -> None:
         while not self._stop.wait(1.0):
@@ -75,7 +76,11 @@ class PlainProgress:
             self._line(f"{task['description']}: {task['completed']:,.0f} {task['unit']}")
 
 
-def progress_bar() -> Progress | PlainProgress:
+def progress_bar(to_stderr: bool = False) -> Progress | PlainProgress:
+    """A live bar on a terminal, timestamped lines otherwise; on stderr when stdout carries a
+    result a script reads (--json)."""
+    if to_stderr:
+        return PlainProgress(out=errors)
     if not console.is_terminal:
         return PlainProgress()
     return Progress(

@@ -20,6 +20,7 @@ from ml.drift import reference
 from ml.errors import DataError
 from ml.evaluation import evaluate
 from ml.registry import CHAMPION, ModelVersion, Registry, flat
+from ml.spec_check import data_problems, raise_first
 from ml.specs import ModelSpec, load_spec
 from ml.training import (
     SplitFrames,
@@ -112,7 +113,8 @@ def train(ctx: Context, name: str, progress: Progress = lambda _: None) -> Model
     source = resolve_and_check(ctx, spec)
     progress("reading labelled rows")
     df = labelled_frame(ctx, spec, source)
-    split = temporal_split(df, spec)
+    problems, split = data_problems(df, spec)  # before anything is fitted (ml spec check)
+    raise_first(problems, spec.name)
     progress("model selection")
     with ctx.threads():
         selection = select_and_fit(spec, split.train, progress=lambda c: progress(f"fitted {c}"))

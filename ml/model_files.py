@@ -3,9 +3,10 @@ loading a pickle runs whatever code it names; a skops file is a zip of JSON and 
 types can be checked before anything is built.
 
 A file is trusted only if its SHA-256 is the one recorded when it was registered, and it is
-built only if every type it names is a class defined in scikit-learn, SciPy's sparse package or
-numpy's dtype: a re-exported function (say `os.system` imported into some sklearn module) would
-pass a check on names alone.
+built only if every type it names is a class defined in scikit-learn, SciPy's sparse package,
+numpy's dtype or SciPy's BSpline (a spline transform), or one function listed by exact name: a
+re-exported function (say `os.system` imported into some sklearn module) would pass a check on
+names alone.
 """
 
 from __future__ import annotations
@@ -27,7 +28,16 @@ from ml.errors import ArtifactError
 # in that package; any other entry is one exact type. skops 0.16 reports exactly these for our
 # pipelines: numpy.dtype (ColumnTransformer/encoders), sklearn.tree._tree.Tree (random forests)
 # and sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor (HistGradientBoosting*).
-TRUSTED_TYPE_PREFIXES: tuple[str, ...] = ("sklearn.", "scipy.sparse.", "numpy.dtype")
+TRUSTED_TYPE_PREFIXES: tuple[str, ...] = (
+    "sklearn.",
+    "scipy.sparse.",
+    "numpy.dtype",
+    # SplineTransformer (a declared `spline`, ml/transforms.py) keeps one B-spline per feature
+    "scipy.interpolate._bsplines.BSpline",
+)
+# Functions skops may reference (not call on load) beyond its defaults, by exact name: the
+# array-API alias a BSpline keeps as its array constructor.
+TRUSTED_FUNCTIONS = frozenset({"scipy._lib.array_api_compat.numpy._aliases.asarray"})
 
 _REQUIRED_LIBRARIES = ("scikit-learn", "skops", "numpy", "pandas", "scipy", "mlflow")
 _OPTIONAL_LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb")
@@ -68,6 +78,9 @@ def is_trusted_type(type_name: str) -> bool:
     module_name, _, attr = type_name.rpartition(".")
     if not module_name:
         return False
+    if type_name in TRUSTED_FUNCTIONS:
+        obj = getattr(importlib.import_module(module_name), attr, None)
+        return callable(obj) and f"{obj.__module__}.{obj.__qualname__}" == type_name
     for prefix in TRUSTED_TYPE_PREFIXES:
         package = prefix.endswith(".")
         if (package and type_name.startswith(prefix)) or type_name == prefix:

@@ -9,19 +9,21 @@ import arbitrary code.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import importlib
 import json
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier, is_regressor
 
 from ml.dates import rules, spec_date
 from ml.errors import SpecError
+from ml.transforms import CALENDAR, KINDS, RAW
 
 Task = Literal["classification", "regression"]
 METRICS = {
@@ -36,9 +38,45 @@ class Candidate:
     estimator: str  # import path, e.g. sklearn.linear_model.LogisticRegression
     params: dict[str, Any] = field(default_factory=dict)
     grid: dict[str, list[Any]] = field(default_factory=dict)
-    numeric_transform: str | None = None  # applied before scaling: arcsinh (ml.training)
+    numeric_transform: str | None = None  # applied before scaling: arcsinh (ml.transforms)
+    # the spec's transform sets the grid chooses among ("none": the raw columns)
+    transforms: list[str] | None = None
 
     def build(self, random_state: int) -> BaseEstimator:
+        cls = self.estimator_class()
+        params = dict(self.params)
+        if "random_state" in cls().get_params():
+            params.setdefault("random_state", random_state)
+        return cls(**params)
+
+    def problems(self, task: Task) -> list[str]:
+        """What would make every fit of this candidate fail, found before the first one: an
+        estimator of the other task, params or grid keys the estimator does not take."""
+        try:
+            cls = self.estimator_class()
+        except SpecError as exc:
+            return [f"candidate {self.name}: {exc}"]
+        found = []
+        kind = "classifier" if task == "classification" else "regressor"
+        if not (is_classifier if kind == "classifier" else is_regressor)(cls()):
+            found.append(
+                f"candidate {self.name}: {cls.__name__} is not a {kind}, and the spec's task "
+                f"is {task}"
+            )
+        known = sorted(cls().get_params())
+        for where, keys in (("params", self.params), ("grid", self.grid)):
+            for key in keys:
+                if key not in known:
+                    found.append(
+                        f"candidate {self.name}: {where} key {key!r} is not a parameter of "
+                        f"{cls.__name__}{_did_you_mean(key, known)}"
+                    )
+        for key, values in self.grid.items():
+            if not isinstance(values, list) or not values:
+                found.append(f"candidate {self.name}: grid {key!r} must be a non-empty list")
+        return found
+
+    def estimator_class(self) -> type[BaseEstimator]:
         module_name, _, class_name = self.estimator.rpartition(".")
         if not module_name.startswith("sklearn."):
             raise SpecError(
@@ -52,10 +90,7 @@ class Candidate:
             ) from None
         if not (isinstance(cls, type) and issubclass(cls, BaseEstimator)):
             raise SpecError(f"{self.estimator!r} is not a scikit-learn estimator")
-        params = dict(self.params)
-        if "random_state" in cls().get_params():
-            params.setdefault("random_state", random_state)
-        return cls(**params)
+        return cls
 
 
 @dataclass(frozen=True)
@@ -100,6 +135,10 @@ class ModelSpec:
     # features whose drift is not watched, each with its reason in the spec (a calendar
     # feature: the training rows cover every month, a scored cutoff one)
     drift_exempt: list[str] = field(default_factory=list)
+    # the time column's month and/or quarter as categorical features (ml.transforms)
+    calendar_features: list[str] = field(default_factory=list)
+    # named sets of per-feature transforms, {set: {feature: kind}}, that candidates choose among
+    transform_sets: dict[str, dict[str, str]] = field(default_factory=dict)
     path: str = ""
 
     @property
@@ -124,6 +163,109 @@ class ModelSpec:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
 
 
+# What a spec may say, section by section: anything else is a typo that would otherwise be
+# ignored (a misspelt `population` trains on everyone) or end in a TypeError.
+KEYS = {
+    "": (
+        "name", "description", "task", "source", "id_columns", "time_column", "target",
+        "population", "features", "drift_exempt", "split", "candidates", "selection_metric",
+        "random_state", "baseline", "oracle_file", "transforms",
+    ),
+    "features": ("numeric", "categorical", "calendar"),
+    "baseline": ("feature", "direction"),
+    "split": tuple(f.name for f in fields(Split)),
+    "candidate": tuple(f.name for f in fields(Candidate)),
+}  # fmt: skip
+REQUIRED = ("name", "task", "source", "id_columns", "time_column", "target", "features")
+
+
+def _did_you_mean(key: str, known: list[str] | tuple[str, ...]) -> str:
+    close = [k for k in known if k.lower() == key.lower()]
+    close = close or difflib.get_close_matches(key, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unknown(section: Any, known: tuple[str, ...], where: str) -> list[str]:
+    if not isinstance(section, dict):
+        return [f"{where or 'the spec'} must be a mapping, not {type(section).__name__}"]
+    return [
+        f"unknown key {key!r} in {where or 'the spec'}{_did_you_mean(str(key), known)}"
+        for key in section
+        if key not in known
+    ]
+
+
+def static_problems(raw: dict) -> list[str]:
+    """Every problem a spec shows without reading data, one line each: unknown or missing
+    keys, an unknown task, candidates whose estimator does not fit the task or takes no such
+    parameter. `ml spec check` lists them all; loading a spec stops at the first."""
+    found = _unknown(raw, KEYS[""], "")
+    found += [f"missing required key {key!r}" for key in REQUIRED if key not in raw]
+    for section in ("features", "baseline", "split"):
+        if section in raw:
+            found += _unknown(raw[section], KEYS[section], section)
+    found += _transform_problems(raw)
+    task = raw.get("task")
+    if "task" in raw and task not in METRICS:
+        found.append(f"task must be classification or regression, got {task!r}")
+    candidates = raw.get("candidates")
+    if not isinstance(candidates, list) or not candidates:
+        return [*found, "candidates: at least one candidate estimator is needed"]
+    for i, candidate in enumerate(candidates):
+        where = (
+            f"candidate {candidate.get('name', i + 1) if isinstance(candidate, dict) else i + 1}"
+        )
+        keys = _unknown(candidate, KEYS["candidate"], where)
+        missing = [f"{where}: missing {k!r}" for k in ("name", "estimator") if k not in candidate]
+        found += keys + missing
+        if not (keys or missing) and task in METRICS:
+            found += Candidate(**candidate).problems(task)
+    return found
+
+
+def _transform_problems(raw: dict) -> list[str]:
+    """Transform sets name numeric features and known kinds; candidates name known sets;
+    calendar parts are month or quarter."""
+    features = raw.get("features") if isinstance(raw.get("features"), dict) else {}
+    numeric = list(features.get("numeric") or [])
+    found = [
+        f"features.calendar: {part!r} is not one of {', '.join(CALENDAR)}"
+        for part in features.get("calendar") or []
+        if part not in CALENDAR
+    ]
+    sets = raw.get("transforms") or {}
+    if not isinstance(sets, dict):
+        return [*found, "transforms must map set names to {feature: kind}"]
+    for name, chosen in sets.items():
+        if not isinstance(chosen, dict) or not chosen:
+            found.append(f"transforms.{name} must map features to kinds, e.g. {{sales: log}}")
+            continue
+        for feature, kind in chosen.items():
+            if feature not in numeric:
+                hint = _did_you_mean(str(feature), numeric)
+                found.append(f"transforms.{name}: {feature!r} is not a numeric feature{hint}")
+            if kind not in KINDS:
+                found.append(
+                    f"transforms.{name}.{feature}: unknown kind {kind!r} "
+                    f"(one of {', '.join(KINDS)}){_did_you_mean(str(kind), list(KINDS))}"
+                )
+    for candidate in raw.get("candidates") or []:
+        listed = candidate.get("transforms") if isinstance(candidate, dict) else None
+        if listed is None:
+            continue
+        if not isinstance(listed, list) or not listed:
+            found.append(f"candidate {candidate.get('name')}: transforms must be a list of sets")
+            continue
+        for name in listed:
+            if name != RAW and name not in sets:
+                known = [RAW, *sets]
+                found.append(
+                    f"candidate {candidate.get('name')}: unknown transform set {name!r} "
+                    f"(the spec's: {', '.join(known)}){_did_you_mean(str(name), known)}"
+                )
+    return found
+
+
 def _require(raw: dict, key: str, path: Path) -> Any:
     if key not in raw:
         raise SpecError(f"{path}: missing required key {key!r}")
@@ -131,16 +273,18 @@ def _require(raw: dict, key: str, path: Path) -> Any:
 
 
 def parse_spec(raw: dict, path: Path) -> ModelSpec:
-    task = _require(raw, "task", path)
-    if task not in METRICS:
-        raise SpecError(f"{path}: task must be classification or regression, got {task!r}")
-    features = _require(raw, "features", path)
-    candidates = [Candidate(**c) for c in _require(raw, "candidates", path)]
-    if not candidates:
-        raise SpecError(f"{path}: at least one candidate estimator is needed")
+    problems = static_problems(raw)
+    if problems:
+        more = f" (and {len(problems) - 1} more: ml spec check {path.stem})" if problems[1:] else ""
+        raise SpecError(f"{path}: {problems[0]}{more}")
+    task = raw["task"]
+    features = raw["features"]
+    candidates = [Candidate(**c) for c in raw["candidates"]]
     for c in candidates:
-        if c.numeric_transform not in (None, "arcsinh"):
-            raise SpecError(f"{path}: numeric_transform of {c.name} must be arcsinh or absent")
+        if c.numeric_transform is not None and c.numeric_transform not in KINDS:
+            raise SpecError(
+                f"{path}: numeric_transform of {c.name} must be one of {', '.join(KINDS)}"
+            )
     metric = raw.get("selection_metric", METRICS[task][0])
     if metric not in METRICS[task]:
         raise SpecError(f"{path}: selection_metric {metric!r} is not one of {METRICS[task]}")
@@ -165,6 +309,8 @@ def parse_spec(raw: dict, path: Path) -> ModelSpec:
         oracle_file=raw.get("oracle_file"),
         population=raw.get("population"),
         drift_exempt=list(raw.get("drift_exempt", [])),
+        calendar_features=list(features.get("calendar") or []),
+        transform_sets=dict(raw.get("transforms") or {}),
         path=str(path),
     )
 
@@ -189,7 +335,8 @@ def _split(raw: dict, path: Path) -> Split:
 SPEC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
-def load_spec(specs_dir: Path, name: str) -> ModelSpec:
+def read_spec_file(specs_dir: Path, name: str) -> tuple[Path, dict]:
+    """The spec's path and its YAML as a mapping, refusing names that leave the folder."""
     if not SPEC_NAME.fullmatch(name):
         raise SpecError(
             f"model name {name!r} is not a spec name (letters, digits, '_' and '-'): "
@@ -204,13 +351,15 @@ def load_spec(specs_dir: Path, name: str) -> ModelSpec:
     try:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML ({exc})") from None
+        raise SpecError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
     if not isinstance(raw, dict):
         raise SpecError(f"{path}: expected a mapping at the top level")
-    try:
-        spec = parse_spec(raw, path)
-    except TypeError as exc:  # unexpected keys in candidates or split
-        raise SpecError(f"{path}: {exc}") from None
+    return path, raw
+
+
+def load_spec(specs_dir: Path, name: str) -> ModelSpec:
+    path, raw = read_spec_file(specs_dir, name)
+    spec = parse_spec(raw, path)
     if spec.name != name:
         raise SpecError(f"{path}: name {spec.name!r} does not match the file name {name!r}")
     return spec

@@ -15,14 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from ml.errors import DataError
 from ml.specs import ModelSpec
+from ml.transforms import RAW, add_calendar, calendar_columns, prepare
 
 MISSING = "__missing__"
 
@@ -35,6 +33,8 @@ def feature_frame(df: pd.DataFrame, spec: ModelSpec) -> pd.DataFrame:
         out[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
     for c in spec.categorical_features:
         out[c] = df[c].astype(object).where(df[c].notna(), MISSING).astype(str)
+    if spec.calendar_features:
+        add_calendar(out, df[spec.time_column], spec.time_column, spec.calendar_features)
     return out
 
 
@@ -43,28 +43,12 @@ def target_vector(df: pd.DataFrame, spec: ModelSpec) -> np.ndarray:
     return y.astype(int) if spec.task == "classification" else y
 
 
-# Transforms a candidate may put before scaling: numpy ufuncs, which skops loads as trusted.
-# arcsinh is a log for large values that is defined at 0 and below: counts and amounts
-# spread over orders of magnitude, which a linear model reads better on a log scale.
-NUMERIC_TRANSFORMS = {"arcsinh": np.arcsinh}
-
-
-def build_pipeline(spec: ModelSpec, estimator, numeric_transform: str | None = None) -> Pipeline:
-    steps = [("impute", SimpleImputer(strategy="median", add_indicator=True))]
-    if numeric_transform:
-        func = NUMERIC_TRANSFORMS[numeric_transform]
-        steps.append((numeric_transform, FunctionTransformer(func, feature_names_out="one-to-one")))
-    numeric = Pipeline([*steps, ("scale", StandardScaler())])
-    categorical = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
-    prepare = ColumnTransformer(
-        [("numeric", numeric, spec.numeric_features)]
-        + (
-            [("categorical", categorical, spec.categorical_features)]
-            if spec.categorical_features
-            else []
-        )
+def _prepare(spec: ModelSpec, numeric_transform: str | None, transform_set: str | None):
+    chosen = spec.transform_sets.get(transform_set) if transform_set not in (None, RAW) else None
+    calendar = calendar_columns(spec.time_column, spec.calendar_features)
+    return prepare(
+        spec.numeric_features, spec.categorical_features, calendar, numeric_transform, chosen
     )
-    return Pipeline([("prepare", prepare), ("model", estimator)])
 
 
 class PeriodSplit:
@@ -155,9 +139,15 @@ def select_and_fit(spec: ModelSpec, train: pd.DataFrame, progress=None) -> Selec
     cv = PeriodSplit(spec.split.cv_folds, spec.split.gap_periods, spec.split.cv_block_periods)
     results, best = [], None
     for candidate in spec.candidates:
+        # the transform sets the grid chooses among, as whole preparation steps
+        sets = candidate.transforms or [None]
+        prepares = [_prepare(spec, candidate.numeric_transform, name) for name in sets]
+        grid = {f"model__{k}": v for k, v in candidate.grid.items()}
+        if len(sets) > 1:
+            grid["prepare"] = prepares
         search = GridSearchCV(
-            build_pipeline(spec, candidate.build(spec.random_state), candidate.numeric_transform),
-            {f"model__{k}": v for k, v in candidate.grid.items()} or [{}],
+            Pipeline([("prepare", prepares[0]), ("model", candidate.build(spec.random_state))]),
+            grid or [{}],
             scoring=spec.selection_metric,
             cv=cv,
             refit=True,
@@ -172,9 +162,7 @@ def select_and_fit(spec: ModelSpec, train: pd.DataFrame, progress=None) -> Selec
             {
                 "candidate": candidate.name,
                 "estimator": candidate.estimator,
-                "best_params": {
-                    k.removeprefix("model__"): v for k, v in search.best_params_.items()
-                },
+                "best_params": _named(search.best_params_, sets, prepares),
                 "cv_score": float(search.best_score_),
                 "cv_std": float(search.cv_results_["std_test_score"][search.best_index_]),
                 **_warnings_summary(caught),
@@ -191,6 +179,16 @@ def select_and_fit(spec: ModelSpec, train: pd.DataFrame, progress=None) -> Selec
         results[[r["candidate"] for r in results].index(name)]["best_params"],
         results,
     )
+
+
+def _named(best: dict, sets: list[str | None], prepares: list) -> dict:
+    """The winning params by name: the estimator's, and the transform set's (not the
+    ColumnTransformer object the grid held)."""
+    named = {k.removeprefix("model__"): v for k, v in best.items() if k != "prepare"}
+    chosen = next(
+        (n for n, p in zip(sets, prepares, strict=True) if p is best.get("prepare")), sets[0]
+    )
+    return {"transforms": chosen, **named} if chosen is not None else named
 
 
 def _warnings_summary(caught: list[warnings.WarningMessage]) -> dict:

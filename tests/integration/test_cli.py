@@ -83,7 +83,31 @@ def test_train_evaluate_score_report_list_show(warehouse, tmp_path, specs):
     assert listed.exit_code == 0 and "tiny" in listed.output
     shown = invoke(["models", "show", "tiny", "--json"], warehouse, tmp_path, specs)
     assert shown.exit_code == 0
-    assert json.loads(shown.output)["tags"]["model_sha256"]
+    assert json.loads(shown.stdout)["tags"]["model_sha256"]
+    assert json.loads(shown.stdout)["aliases"] == ["champion"]
+
+
+def test_json_on_stdout_for_scripts(warehouse, tmp_path, specs):
+    """--json: one JSON document on stdout, the progress lines on stderr."""
+    trained = invoke(["train", "tiny", "--json"], warehouse, tmp_path, specs)
+    assert trained.exit_code == 0, trained.output
+    result = json.loads(trained.stdout)
+    assert (result["version"], result["is_champion"]) == ("1", True)
+    assert result["metrics"]["test"]["mse"] > 0 and result["metrics"]["mse_improvement"] > 0
+    assert "tiny: model selection" in trained.stderr
+    evaluated = json.loads(
+        invoke(["evaluate", "tiny", "--json"], warehouse, tmp_path, specs).stdout
+    )
+    assert evaluated["test"] == pytest.approx(result["metrics"]["test"], rel=1e-12)
+    scored = invoke(["score", "tiny", "--json"], warehouse, tmp_path, specs)
+    assert json.loads(scored.stdout)["rows"] > 0 and "scoring tiny" in scored.stderr
+    listed = json.loads(invoke(["models", "list", "--json"], warehouse, tmp_path, specs).stdout)
+    (tiny,) = listed["models"]
+    assert tiny["model"] == "tiny" and tiny["versions"][0]["aliases"] == ["champion"]
+    assert tiny["versions"][0]["mse_improvement"] == result["metrics"]["mse_improvement"]
+    monitored = invoke(["monitor", "tiny", "--json"], warehouse, tmp_path, specs)
+    assert monitored.exit_code == 0, monitored.output
+    assert json.loads(monitored.stdout)["version"] == "1"
 
 
 def test_unknown_model(warehouse, tmp_path, specs):
@@ -160,6 +184,23 @@ def test_trains_on_a_csv_with_semicolons_and_decimal_commas(warehouse, tmp_path,
     result = invoke(["train", "revenue"], warehouse, tmp_path, specs)
     assert result.exit_code == 0, result.output
     assert "r2" in result.output
+
+
+def test_spec_check_reads_the_windows_and_refuses_a_non_binary_target(warehouse, tmp_path, specs):
+    checked = invoke(["spec", "check", "tiny"], warehouse, tmp_path, specs)
+    assert checked.exit_code == 0, checked.output
+    said = " ".join(checked.stdout.split())
+    assert "tiny: ready to train" in said and "3 periods" in said and "2 settings x 2 folds" in said
+
+    lr = [{"name": "lr", "estimator": "sklearn.linear_model.LogisticRegression"}]
+    write_spec(
+        specs, name="counts", task="classification", candidates=lr, selection_metric="roc_auc"
+    )
+    for command in (["spec", "check", "counts"], ["train", "counts"]):  # the same line, exit 2
+        refused = invoke(command, warehouse, tmp_path, specs)
+        assert refused.exit_code == 2, refused.output
+        assert refused.stderr.startswith("error: target 'points_next_90d' is not binary 0/1")
+        assert len(refused.stderr.strip().splitlines()) == 1
 
 
 def test_locked_warehouse(warehouse, tmp_path, specs):

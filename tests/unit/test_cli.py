@@ -54,3 +54,49 @@ def test_the_help_says_where_things_are_read_from_and_what_exit_codes_mean():
     assert result.exit_code == 0
     assert "$LOYALTY_SPECS" in said and "$MLFLOW_TRACKING_URI" in said
     assert "2 usage or spec" in said and "6 promotion refused" in said
+
+
+def _commands(group, ctx, path=()):
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        yield (*path, name), command
+        if hasattr(command, "list_commands"):
+            yield from _commands(command, ctx, (*path, name))
+
+
+def test_help_shows_no_type_for_a_flag_and_a_type_for_a_value():
+    import click
+    import typer
+
+    root = typer.main.get_command(app)
+    with click.Context(root) as ctx:
+        paths = [p for p, _ in _commands(root, ctx)]
+    assert ("spec", "check") in paths and ("models", "list") in paths
+    for path in [(), *paths]:
+        result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, path
+        assert "<bool>" not in result.output, path
+    load = runner.invoke(app, ["load-csv", "--help"], env={"COLUMNS": "200"}).output
+    assert "--sep" in load and "<str>" in load
+
+
+def test_shell_completion_offers_commands_and_spec_names(tmp_path):
+    """Through the installed `ml` script, as the shell calls it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ml = str(Path(sys.executable).with_name("ml"))
+    (tmp_path / "vendas.yml").write_text("name: vendas\n")
+    shown = subprocess.run([ml, "--show-completion", "bash"], capture_output=True, text=True)
+    assert shown.returncode == 0 and "_ML_COMPLETE=complete_bash" in shown.stdout
+    env = {"PATH": "", "_ML_COMPLETE": "complete_bash", "LOYALTY_SPECS": str(tmp_path)}
+    for words, expected in [("ml mo", {"models", "monitor"}), ("ml train ve", {"vendas"})]:
+        cword = str(len(words.split()) - 1)
+        completed = subprocess.run(
+            [ml],
+            env={**env, "COMP_WORDS": words, "COMP_CWORD": cword},
+            capture_output=True,
+            text=True,
+        )
+        assert set(completed.stdout.split()) == expected, completed.stdout + completed.stderr

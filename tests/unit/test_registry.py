@@ -293,6 +293,10 @@ def test_a_version_registered_by_hand_without_a_checksum_is_refused(store, name,
         ("sklearnx.Model", False),
         ("builtins.eval", False),
         ("posix.system", False),
+        ("scipy.interpolate._bsplines.BSpline", True),  # a declared spline transform
+        ("scipy._lib.array_api_compat.numpy._aliases.asarray", True),  # the one function
+        ("scipy._lib.array_api_compat.numpy._aliases.empty", False),  # not listed
+        ("scipy.interpolate._bsplines.make_interp_spline", False),
     ],
 )
 def test_trust_is_by_defining_package_not_by_name(type_name, trusted):
