@@ -90,9 +90,9 @@ final as (
         churn_cutoff.cutoff_date as scored_for_cutoff,
         cast(churn.score as {{ loyalty.type_double() }}) as churn_probability,
         case
-            when churn.score >= 0.6 then 'high'
-            when churn.score >= 0.3 then 'medium'
-            when churn.score is not null then 'low'
+            {%- for band, lowest in var('churn_risk_bands') | dictsort(by='value') | reverse %}
+                when churn.score >= {{ lowest }} then '{{ band }}'
+            {%- endfor %}
         end as churn_risk_band,
         -- why a member has no churn score: outside the population at the cutoff, or not a
         -- member with a row at it yet (enrolled after it)

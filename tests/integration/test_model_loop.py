@@ -4,6 +4,7 @@ run recorded, and a challenger takes the champion alias only on evidence."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 
@@ -151,11 +152,31 @@ def test_mlflow_holds_the_run_and_the_registered_versions(ml_settings, trained):
     assert run.data.tags["training_data_sha256"] == churn.metadata["training_data"]["sha256"]
     report = {f.path.split("/")[-1] for f in client.list_artifacts(churn.run_id, "report")}
     assert {"roc.png", "pr.png", "calibration.png", "importance.png"} <= report
+    assert {"gains.png", "lift.png"} <= report  # the business reader's
+
     version = client.get_model_version("churn", churn.version)
     assert version.run_id == churn.run_id and version.tags["model_sha256"]
     for name in ("churn", "points_next_90d"):
         champion = client.get_model_version_by_alias(name, CHAMPION)
         assert str(champion.version) == trained[name].version == "1"
+
+
+def test_the_churn_report_counts_members_and_churners_per_decile_and_band(ml_settings, trained):
+    """The tables a business reader acts on add up to the test period, band by the mart's."""
+    from ml.report import write_report
+
+    path = write_report(Context.from_settings(ml_settings), "churn")
+    text = path.read_text()
+    test_rows = trained["churn"].metadata["metrics"]["rows"]["test"]
+    deciles = re.findall(r"^\| (\d+) \| ([\d,]+) \| ([\d,]+) \| [\d.]+% \|", text, re.M)
+    assert [int(d) for d, _, _ in deciles] == list(range(1, 11))
+    assert sum(int(m.replace(",", "")) for _, m, _ in deciles) == test_rows
+    bands = re.findall(r"^\| (high|medium|low) \| ([\d,]+) \| ([\d,]+) \|", text, re.M)
+    assert [b for b, _, _ in bands] == ["high", "medium", "low"]
+    churners = sum(int(c.replace(",", "")) for _, _, c in deciles)
+    assert sum(int(c.replace(",", "")) for _, _, c in bands) == churners > 0
+    assert "Of the 10% highest-risk members" in text and "Gap closed:" in text
+    assert (path.parent / "gains.png").exists() and (path.parent / "lift.png").exists()
 
 
 def test_a_challenger_is_promoted_only_on_evidence(ml_settings, trained, tmp_path):
