@@ -131,3 +131,22 @@ def test_the_courses_split_by_dates_reproduces_linear_regression(loaded, tmp_pat
     assert metrics["test"]["mae"] == pytest.approx(
         mean_absolute_error(test.vendas, predicted), rel=1e-9
     )
+
+
+def test_a_window_under_the_minimum_is_one_line_exit_2(loaded, tmp_path):
+    """Two test months hold two rows: no metric worth printing, refused before fitting."""
+    world, specs, _, _ = loaded
+    spec = {
+        "name": "curta", "task": "regression", "source": "scratch.curso", "id_columns": [],
+        "time_column": "mes", "target": "vendas", "features": {"numeric": INDEXES},
+        "split": {"test_periods": 2, "cv_folds": 2},
+        "candidates": [{"name": "ols", "estimator": "sklearn.linear_model.LinearRegression"}],
+    }  # fmt: skip
+    (specs / "curta.yml").write_text(yaml.safe_dump(spec))
+    for command in (["spec", "check", "curta"], ["train", "curta"]):
+        refused = invoke(command, world, tmp_path, specs)
+        assert refused.exit_code == 2, refused.output
+        assert refused.stderr.strip().splitlines() == [
+            "error: the test window holds 2 rows in 2 periods, fewer than the 10 a test metric "
+            "needs: widen it in the spec's split"
+        ]

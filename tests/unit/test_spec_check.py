@@ -153,3 +153,15 @@ def test_spec_check_lists_every_problem_on_stderr_and_exits_2(tmp_path):
     assert len(lines) == 2 and all(line.startswith("error: ") for line in lines)
     assert "tset_periods" in lines[0] and "alpah" in lines[1]
     assert result.stdout == ""
+
+
+def test_an_estimator_of_the_other_task_is_one_line_exit_2(tmp_path):
+    raw = _with(candidates__0__estimator="sklearn.ensemble.HistGradientBoostingClassifier")
+    (tmp_path / "visits.yml").write_text(yaml.safe_dump(raw))
+    for command in (["spec", "check", "visits"], ["train", "visits"]):  # before any data
+        result = CliRunner().invoke(app, command, env={"LOYALTY_SPECS": str(tmp_path)})
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().splitlines() == [
+            f"error: {tmp_path / 'visits.yml'}: candidate ols: HistGradientBoostingClassifier "
+            "is not a regressor, and the spec's task is regression"
+        ]
