@@ -242,7 +242,9 @@ def _print_comparison(result, promoted: bool) -> None:
     table = Table(title=f"{result.model}: {result.metric}, test period {periods}")
     for col in ["version", "role", result.metric]:
         table.add_column(col, justify="right" if col == result.metric else "left")
-    table.add_row(result.challenger.label, "challenger", f"{result.challenger_score:.4f}")
+    already = result.champion is not None and result.champion.version == result.challenger.version
+    role = "champion (already)" if already else "challenger"
+    table.add_row(result.challenger.label, role, f"{result.challenger_score:.4f}")
     if result.champion is not None and result.champion_score is not None:
         table.add_row(result.champion.label, "champion", f"{result.champion_score:.4f}")
     console.print(table)

@@ -105,6 +105,9 @@ def test_json_on_stdout_for_scripts(warehouse, tmp_path, specs):
     (tiny,) = listed["models"]
     assert tiny["model"] == "tiny" and tiny["versions"][0]["aliases"] == ["champion"]
     assert tiny["versions"][0]["mse_improvement"] == result["metrics"]["mse_improvement"]
+    again = invoke(["promote", "tiny"], warehouse, tmp_path, specs)  # v1 is the champion
+    assert again.exit_code == 6 and "tiny v1 is already the champion" in again.stderr
+    assert "champion (already)" in again.stdout and "challenger" not in again.stdout
     monitored = invoke(["monitor", "tiny", "--json"], warehouse, tmp_path, specs)
     assert monitored.exit_code == 0, monitored.output
     assert json.loads(monitored.stdout)["version"] == "1"

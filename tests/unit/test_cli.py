@@ -88,7 +88,10 @@ def test_shell_completion_offers_commands_and_spec_names(tmp_path):
 
     ml = str(Path(sys.executable).with_name("ml"))
     (tmp_path / "vendas.yml").write_text("name: vendas\n")
-    shown = subprocess.run([ml, "--show-completion", "bash"], capture_output=True, text=True)
+    # typer names the shell it is called from (under make: sh, which it does not support);
+    # the second command keeps bash from exec'ing ml, so bash is its parent
+    command = f"{ml} --show-completion; exit $?"
+    shown = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
     assert shown.returncode == 0 and "_ML_COMPLETE=complete_bash" in shown.stdout
     env = {"PATH": "", "_ML_COMPLETE": "complete_bash", "LOYALTY_SPECS": str(tmp_path)}
     for words, expected in [("ml mo", {"models", "monitor"}), ("ml train ve", {"vendas"})]:
