@@ -54,8 +54,11 @@ class Candidate:
         estimator of the other task, params or grid keys the estimator does not take."""
         try:
             cls = self.estimator_class()
+            cls()
         except SpecError as exc:
             return [f"candidate {self.name}: {exc}"]
+        except TypeError:  # StackingRegressor and friends: estimators inside, not a spec's
+            return [f"candidate {self.name}: {cls.__name__} needs arguments a spec cannot give"]
         found = []
         kind = "classifier" if task == "classification" else "regressor"
         if not (is_classifier if kind == "classifier" else is_regressor)(cls()):

@@ -69,6 +69,8 @@ def test_a_good_spec_has_no_problems():
          "candidate ols: estimator 'sklearn.linear_model.NoSuchModel' does not exist"),
         (_with(candidates__1__grid={"alpha": 1}), "candidate ridge: grid 'alpha' must be a "
          "non-empty list"),
+        (_with(candidates__0__estimator="sklearn.ensemble.StackingRegressor"),
+         "candidate ols: StackingRegressor needs arguments a spec cannot give"),
         (_with(candidates__0__estimatr="x"), "unknown key 'estimatr' in candidate ols"),
         ({k: v for k, v in GOOD.items() if k != "target"}, "missing required key 'target'"),
         (_with(task="forecast"), "task must be classification or regression, got 'forecast'"),
