@@ -29,15 +29,20 @@ def risk_bands(project_dir: Path = PROJECT_ROOT) -> dict[str, float]:
 def by_decile(y: np.ndarray, score: np.ndarray) -> pd.DataFrame:
     """Members in ten equal groups by score, riskiest first: how many, how many churned, the
     rate, its lift over the average, and the share of all churners reached down to it."""
-    order = np.argsort(-score, kind="stable")
-    decile = np.empty(len(score), dtype=int)
-    decile[order] = np.arange(len(score)) * 10 // len(score) + 1
     table = (
-        pd.DataFrame({"decile": decile, "y": y, "score": score})
+        pd.DataFrame({"decile": _deciles(-score), "y": y, "score": score})
         .groupby("decile")
         .agg(members=("y", "size"), positives=("y", "sum"), mean_score=("score", "mean"))
     )
     return _rates(table, y)
+
+
+def _deciles(values: np.ndarray) -> np.ndarray:
+    """1..10 by rank of `values`, lowest first, ten groups as equal as the rows allow (ties
+    keep their row order, so every group has its share)."""
+    decile = np.empty(len(values), dtype=int)
+    decile[np.argsort(values, kind="stable")] = np.arange(len(values)) * 10 // len(values) + 1
+    return decile
 
 
 def by_band(y: np.ndarray, score: np.ndarray, bands: dict[str, float]) -> pd.DataFrame:
@@ -81,10 +86,7 @@ def top_decile_sentence(deciles: pd.DataFrame, what: str = "churned") -> str:
 
 def regression_deciles(y: np.ndarray, predicted: np.ndarray) -> pd.DataFrame:
     """Mean predicted and mean actual in ten groups by prediction, lowest first."""
-    order = np.argsort(predicted, kind="stable")
-    decile = np.empty(len(predicted), dtype=int)
-    decile[order] = np.arange(len(predicted)) * 10 // len(predicted) + 1
-    frame = pd.DataFrame({"decile": decile, "predicted": predicted, "actual": y})
+    frame = pd.DataFrame({"decile": _deciles(predicted), "predicted": predicted, "actual": y})
     return frame.groupby("decile").agg(
         rows=("actual", "size"), predicted=("predicted", "mean"), actual=("actual", "mean")
     )

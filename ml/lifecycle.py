@@ -20,8 +20,8 @@ from ml.drift import reference
 from ml.errors import DataError
 from ml.evaluation import evaluate
 from ml.registry import CHAMPION, ModelVersion, Registry, flat
-from ml.spec_check import data_problems, raise_first
-from ml.specs import ModelSpec, load_spec
+from ml.spec_check import data_problems
+from ml.specs import ModelSpec, load_spec, raise_first
 from ml.training import (
     SplitFrames,
     feature_frame,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ml.errors import DataError, SpecError
+from ml.errors import DataError
 from ml.specs import ModelSpec, read_spec_file, static_problems
 from ml.training import PeriodSplit, SplitFrames, target_vector, temporal_split
 
@@ -96,10 +96,3 @@ def data_problems(df: pd.DataFrame, spec: ModelSpec) -> tuple[list[str], SplitFr
     except DataError as exc:
         found.append(f"{exc}: lower cv_folds or cv_block_periods, or start training earlier")
     return found, split
-
-
-def raise_first(problems: list[str], name: str) -> None:
-    """For `ml train`: the first problem as its one line, and how to see the others."""
-    if problems:
-        more = f" (and {len(problems) - 1} more: ml spec check {name})" if problems[1:] else ""
-        raise SpecError(f"{problems[0]}{more}")

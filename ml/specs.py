@@ -275,11 +275,16 @@ def _require(raw: dict, key: str, path: Path) -> Any:
     return raw[key]
 
 
-def parse_spec(raw: dict, path: Path) -> ModelSpec:
-    problems = static_problems(raw)
+def raise_first(problems: list[str], name: str) -> None:
+    """Loading or training stops at the first problem, as its one line, and says how to see
+    the others (`ml spec check` lists them all)."""
     if problems:
-        more = f" (and {len(problems) - 1} more: ml spec check {path.stem})" if problems[1:] else ""
-        raise SpecError(f"{path}: {problems[0]}{more}")
+        more = f" (and {len(problems) - 1} more: ml spec check {name})" if problems[1:] else ""
+        raise SpecError(f"{problems[0]}{more}")
+
+
+def parse_spec(raw: dict, path: Path) -> ModelSpec:
+    raise_first([f"{path}: {problem}" for problem in static_problems(raw)], Path(path).stem)
     task = raw["task"]
     features = raw["features"]
     candidates = [Candidate(**c) for c in raw["candidates"]]
