@@ -16,7 +16,7 @@ DBT := $(BIN)/dbt
 
 .PHONY: install run test lint unit integration seeds seeds-check docs docs-serve clean warehouse-dir browser bench \
 	install-bigquery-emulator test-bigquery judges install-judges mlflow-ui integration-shared \
-	install-airflow airflow airflow-test \
+	install-airflow airflow airflow-test notebook \
 	integration-own side-job side-after-lint airflow-after-lint
 
 # The warehouse holds the raw extracts' clear PII: the project's own folder for it is
@@ -113,11 +113,20 @@ run: $(STAMP) warehouse-dir seeds-check
 	@$(ML) models list
 	@echo "Warehouse: $(LOYALTY_DUCKDB_PATH). Docs: target/static_index.html or make docs"
 
+## notebook: the course's CRISP-DM notebook (notebooks/crisp_dm.py, a jupytext script) run top
+## to bottom on the warehouse and models `make run` built, into target/notebooks/crisp_dm.ipynb
+notebook: $(STAMP)
+	@mkdir -p target/notebooks
+	$(BIN)/jupytext --to ipynb --output target/notebooks/crisp_dm.ipynb notebooks/crisp_dm.py
+	$(BIN)/jupyter-execute --inplace target/notebooks/crisp_dm.ipynb
+	@echo "Open target/notebooks/crisp_dm.ipynb (jupyter lab, VS Code), or notebooks/crisp_dm.py with jupytext"
+
 ## mlflow-ui: MLflow's UI on loopback over the tracking store (the embedded .mlflow/ unless
-## MLFLOW_TRACKING_URI says otherwise): runs, their metrics and plots, versions and champions
+## MLFLOW_TRACKING_URI says otherwise): runs, their metrics and plots, versions and champions;
+## one worker process (one user on loopback; MLflow's default of four each import MLflow)
 MLFLOW_PORT ?= 5000
 mlflow-ui: $(STAMP)
-	$(BIN)/mlflow server --host 127.0.0.1 --port $(MLFLOW_PORT) \
+	$(BIN)/mlflow server --host 127.0.0.1 --port $(MLFLOW_PORT) --workers 1 \
 		--backend-store-uri "$${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/.mlflow/mlflow.db}" \
 		--default-artifact-root "$(CURDIR)/.mlflow/artifacts"
 
@@ -158,8 +167,8 @@ browser:
 	@scripts/install_chromium.sh
 
 lint: $(STAMP) warehouse-dir
-	$(BIN)/ruff check ml loyalty_dbt loyalty_datagen loyalty_bench tests scripts orchestration
-	$(BIN)/ruff format --check ml loyalty_dbt loyalty_datagen loyalty_bench tests scripts orchestration
+	$(BIN)/ruff check ml loyalty_dbt loyalty_datagen loyalty_bench tests scripts orchestration notebooks
+	$(BIN)/ruff format --check ml loyalty_dbt loyalty_datagen loyalty_bench tests scripts orchestration notebooks
 	@# against an empty warehouse, so every model lints as a full refresh whatever the dev
 	@# warehouse holds (the dbt templater renders is_incremental() from the real database)
 	rm -f $(dir $(LOYALTY_DUCKDB_PATH))lint.duckdb

@@ -32,6 +32,10 @@ DAY = "{{ ds }}"
 # The export of day D is stamped D 02:00: the build reads every extract up to it, no later.
 DBT_VARS = {"raw_layer": "lake", "raw_extracted_through": f"{DAY} 02:00:00"}
 VARS_FLAG = f"--vars '{{raw_layer: lake, raw_extracted_through: \"{DAY} 02:00:00\"}}'"
+# The profile and target as cosmos names them: dbt parses the project again in full when the
+# vars, --profile or --target differ from the last parse (about 16 s), so the day's freshness
+# check parses and the build, the scored marts and the docs reuse it
+PROFILE_FLAGS = f"--profile loyalty --target {s.DBT_TARGET}"
 # Transient trouble (a lock held a moment too long, a network blip) is retried with backoff;
 # dbt tasks are not: a failing data test or model fails the same way on every try.
 # (Airflow 3.3: the backoff is a multiplier of the delay, 2.0 doubles it at each try)
@@ -42,7 +46,7 @@ def dbt_step(task_id: str, args: str) -> BashOperator:
     """A dbt command of the project's own venv that writes the warehouse."""
     return BashOperator(
         task_id=task_id,
-        bash_command=f"{s.DBT} {args} --target {s.DBT_TARGET}",
+        bash_command=f"{s.DBT} {args} {PROFILE_FLAGS}",
         cwd=str(s.PROJECT_DIR),
         env=s.dbt_env(),
         append_env=True,
@@ -68,7 +72,7 @@ def dbt_models() -> DbtTaskGroup:
             env_vars=s.dbt_env(),
         ),
         profile_config=ProfileConfig(
-            profile_name="loyalty",
+            profile_name="loyalty",  # as PROFILE_FLAGS names it
             target_name=s.DBT_TARGET,
             profiles_yml_filepath=s.PROJECT_DIR / "profiles.yml",
         ),
@@ -159,7 +163,7 @@ def loyalty_daily():
     @task.bash(pool=s.WAREHOUSE_POOL, cwd=str(s.PROJECT_DIR), env=s.dbt_env(), append_env=True)
     def source_freshness(ds: str | None = None) -> str:
         """The raw layer's freshness; a replayed past day is old by definition: reported only."""
-        command = f"{s.DBT} source freshness -s source:loyalty {VARS_FLAG} --target {s.DBT_TARGET}"
+        command = f"{s.DBT} source freshness -s source:loyalty {VARS_FLAG} {PROFILE_FLAGS}"
         age = pendulum.now("UTC").date() - pendulum.parse(ds).date()
         if age.days > s.REPLAY_AFTER_DAYS:
             return f"{command} || echo 'replay of the export of {ds}: freshness not enforced'"

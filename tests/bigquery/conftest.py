@@ -22,13 +22,14 @@ import pytest
 
 from loyalty_datagen import GeneratorConfig, generate
 from tests.conftest import ROOT
-from tests.integration.conftest import dbt_env, run_dbt
+from tests.integration.conftest import InProcessDbt, dbt_env
 
 SEEDS = GeneratorConfig(members=400)  # the committed seeds' period and parameters, fewer members
 PROJECT = "local-project"
 # The emulator is not the local dev target, so it needs a real (non-development) PII key; the
 # DuckDB build it is compared with uses the same one, or no hash would match.
 PII_SALT = "emulator-test-salt-" + secrets.token_hex(8)
+UNUSED = Path("unused.duckdb")  # the DuckDB path profiles.yml reads, for the BigQuery target
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class EmulatorBuild:
     first: Path  # target folder of the first build (the tables' DDL)
     second: Path  # of the incremental build, the docs and the ML commands
     duckdb: Path  # the same seeds built on DuckDB
+    dbt: InProcessDbt  # dbt on the emulator, in the session's process (one parse, reused)
     # what each build ran (docs generate rewrites run_results.json, so kept here)
     results: dict[Path, list[dict]] = field(default_factory=dict)
     # max(loaded_at or loaded_through) of each incremental model after the first build
@@ -83,7 +85,7 @@ class EmulatorBuild:
 
 def emulator_env(target: Path) -> dict[str, str]:
     return {
-        **dbt_env(Path("unused.duckdb"), target),
+        **dbt_env(UNUSED, target),
         "DBT_TARGET": "bigquery_emulator",
         "LOYALTY_PII_SALT": PII_SALT,
     }
@@ -111,15 +113,20 @@ def emulator(tmp_path_factory) -> Iterator[EmulatorBuild]:
     try:
         with pytest.MonkeyPatch.context() as env:  # every dbt of the session reads that set
             env.setenv("LOYALTY_SEED_PATH", str(seeds))
-            yield from _build(tmp, int(port), datetime.fromisoformat(manifest["extract_at"]))
+            yield from _build(tmp, int(port), datetime.fromisoformat(manifest["extract_at"]), env)
     finally:
         shutil.rmtree(ROOT / seeds)
 
 
-def _build(tmp: Path, port: int, last: datetime) -> Iterator[EmulatorBuild]:
+def _build(
+    tmp: Path, port: int, last: datetime, env: pytest.MonkeyPatch
+) -> Iterator[EmulatorBuild]:
     first, second = tmp / "first", tmp / "second"
     install_pii_key(emulator_env(first))
-    run_dbt(["seed"], emulator_env(first))
+    # dbt in the session's process on one parse per adapter: a parse of the project takes
+    # about 16 s, and every change of vars or warehouse file would parse it again
+    bq = InProcessDbt(emulator_env(first), env)
+    bq(["seed"])
     # the first build stops three exports before the generator's last one; the second build
     # merges the rest into the incremental models, the month-start export included: the feature
     # mart relabels (October's label window closes with Dec 30's export) and adds everyone's
@@ -128,17 +135,19 @@ def _build(tmp: Path, port: int, last: datetime) -> Iterator[EmulatorBuild]:
     second_through = ["--vars", json.dumps({"raw_extracted_through": str(last)})]
     # everything but the seeds (loaded once above); tests on seeds and models included
     everything = ["--select", "resource_type:model resource_type:test resource_type:unit_test"]
-    run_dbt(["build", *everything, "--vars", through], emulator_env(first))
-    build = EmulatorBuild(port, first, second, tmp / "loyalty.duckdb")
+    bq(["build", *everything, "--vars", through])
+    build = EmulatorBuild(port, first, second, tmp / "loyalty.duckdb", bq)
     build.keep_results(first)
     build.loaded_after_first.update(build.last_loads())
     # the models only: the first build ran every data and unit test on the emulator, and the
     # merged tables are checked against DuckDB's, row by row (the tests took 2/3 of the run)
-    run_dbt(["run", *second_through], emulator_env(second))
+    bq.at(UNUSED, second, ["run", *second_through])
     build.keep_results(second)
-    run_dbt(["docs", "generate"], emulator_env(second))
+    bq(["docs", "generate"])
 
-    duck = {**dbt_env(build.duckdb, tmp / "duckdb"), "LOYALTY_PII_SALT": PII_SALT}
-    run_dbt(["seed"], duck)
-    run_dbt(["run", *second_through], duck)
+    duck = InProcessDbt(
+        {**dbt_env(build.duckdb, tmp / "duckdb"), "LOYALTY_PII_SALT": PII_SALT}, env
+    )
+    duck(["seed"])
+    duck(["run", *second_through])
     yield build

@@ -74,35 +74,61 @@ def run_dbt(args: list[str], env: dict[str, str]) -> None:
 class InProcessDbt:
     """dbt called in the test's own process on one parsed manifest: about a second a call
     instead of five (a process start, imports and a parse), for tests that call dbt many times
-    in a row. The environment is the test's (monkeypatch), as a subprocess would get it."""
+    in a row, or for many tests on one parse (`session_dbt`)."""
 
-    def __init__(self, env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
+    def __init__(
+        self, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, parse_vars: str | None = None
+    ):
+        """`parse_vars`: the vars the sources' YAML reads when it is parsed (raw_layer: the
+        lake's external locations are rendered then); later calls may give others."""
         from dbt.cli.main import dbtRunner
 
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
+        self._values = dict(env)
         monkeypatch.chdir(ROOT)
-        parsed = dbtRunner().invoke(["parse", "--quiet"])
+        with self._environment():
+            parsed = dbtRunner().invoke(
+                ["parse", "--quiet", *(["--vars", parse_vars] * bool(parse_vars))]
+            )
         assert parsed.success, parsed.exception
         self._runner = dbtRunner(manifest=parsed.result)
-        self._env = monkeypatch
         self._database = Path(env["LOYALTY_DUCKDB_PATH"]).name
+
+    @contextmanager
+    def _environment(self) -> Iterator[None]:
+        """The call's environment, as a subprocess would get it, for the call only: one
+        instance serves many tests (and another adapter's may run in between)."""
+        saved = {key: os.environ.get(key) for key in self._values}
+        os.environ.update(self._values)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def _invoke(self, args: list[str]):
+        with self._environment():
+            result = self._runner.invoke(args)
+        self._release_the_file()
+        return result
 
     def at(self, database: Path, target: Path, args: list[str], check: bool = True):
         """A call on another warehouse file, into another target folder: dbt reads both from
         the environment at every call (vars too are rendered per call, with the SQL). The file
-        keeps its name: dbt-duckdb names the database after it, and the manifest holds that."""
+        keeps its name: dbt-duckdb names the database after it, and the manifest holds that.
+        Later calls keep the new file and folder."""
         assert database.name == self._database, f"{database} is not named {self._database}"
-        self._env.setenv("LOYALTY_DUCKDB_PATH", str(database))
-        self._env.setenv("DBT_TARGET_PATH", str(target))
-        self._env.setenv("DBT_LOG_PATH", str(target / "logs"))
+        self._values["LOYALTY_DUCKDB_PATH"] = str(database)
+        self._values["DBT_TARGET_PATH"] = str(target)
+        self._values["DBT_LOG_PATH"] = str(target / "logs")
         return self(args, check)
 
     def __call__(self, args: list[str], check: bool = True):
         """dbt's result; a failing node or error fails the test unless `check` is off (for
         commands expected to report failures, such as a stale source's freshness)."""
-        result = self._runner.invoke([*args, "--quiet"])
-        self._release_the_file()
+        result = self._invoke([*args, "--quiet"])
         if check and not result.success:
             failed = [
                 f"{r.node.name}: {r.message}"
@@ -112,10 +138,15 @@ class InProcessDbt:
             pytest.fail(f"dbt {' '.join(args)} failed: {failed or result.exception}", False)
         return result
 
+    @staticmethod
+    def said(result) -> str:
+        """What dbt reported of a failed call: each failing node's message, or its error."""
+        messages = [str(r.message) for r in (result.result or []) if r.message]
+        return "\n".join([*messages, str(result.exception or "")])
+
     def show(self, sql: str) -> list[dict]:
         """Every row of an inline query compiled with the project's macros (`dbt show`)."""
-        result = self._runner.invoke(["show", "--inline", sql, "--limit", "-1", "--quiet"])
-        self._release_the_file()
+        result = self._invoke(["show", "--inline", sql, "--limit", "-1", "--quiet"])
         assert result.success, result.exception
         table = result.result.results[0].agate_table
         return [dict(zip(table.column_names, row, strict=True)) for row in table.rows]
@@ -147,6 +178,18 @@ def warehouse(tmp_path_factory) -> Iterator[Warehouse]:
     run_dbt(["docs", "generate", "--static"], env)
     shutil.copy(tmp / "loyalty.duckdb", tmp / "clean.duckdb")
     yield Warehouse(tmp / "loyalty.duckdb", tmp / "target", tmp / "clean.duckdb")
+
+
+@pytest.fixture(scope="session")
+def session_dbt(warehouse, tmp_path_factory) -> Iterator[InProcessDbt]:
+    """dbt in the session's process, on one parse, for the tests that run dbt on a copy of the
+    build (`.at`: a copy keeps the build's file name). The parse starts from the build's own
+    (its partial-parse file: same profile, no vars), about 6 s instead of 16; a test that
+    parsed the project anew in a subprocess of its own paid those 16 s each time."""
+    target = tmp_path_factory.mktemp("session_parse")
+    shutil.copy(warehouse.target / "partial_parse.msgpack", target)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield InProcessDbt(dbt_env(warehouse.path, target), monkeypatch)
 
 
 @pytest.fixture

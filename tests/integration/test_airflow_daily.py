@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from loyalty_bench.scale import differing_rows
 from loyalty_datagen import GeneratorConfig, append_days, generate
@@ -27,9 +28,10 @@ from tests.conftest import ROOT
 from tests.integration.conftest import (
     DBT,
     SCREENSHOTS,
+    InProcessDbt,
+    copy_warehouse,
     dbt_env,
     free_port,
-    run_dbt,
     serving,
     wait_for,
 )
@@ -52,6 +54,21 @@ DAILY_DONE = ("--mark-success-pattern", "^daily_build_done$")
 BUILD_ONLY = ("--mark-success-pattern", "^(ml_score|scored_marts|docs)$")
 
 
+def _light_specs(folder: Path) -> Path:
+    """The shipped specs with their first candidate and its first grid point only: the test is
+    about what runs when, and each spec still trains, registers, scores and reports through
+    the same commands (two gradient-boosting grids would add a minute of fits)."""
+    folder.mkdir()
+    for spec in SPECS:
+        raw = yaml.safe_load((ROOT / "ml" / "specs" / f"{spec}.yml").read_text())
+        first = raw["candidates"][0]
+        first["grid"] = {key: values[:1] for key, values in first.get("grid", {}).items()}
+        raw["candidates"] = [first]
+        raw["split"]["cv_folds"] = 2
+        (folder / f"{spec}.yml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    return folder
+
+
 def _through(day: str) -> list[str]:
     return ["--vars", json.dumps({"raw_layer": "lake", "raw_extracted_through": f"{day} 02:00:00"})]
 
@@ -63,11 +80,13 @@ class Replay:
         self.tmp, self.lake, self.meta = tmp, tmp / "lake", tmp / "meta"
         self.warehouse = tmp / "warehouse.duckdb"
         self.monthly: tuple[int, dict[str, str]] = (-1, {})
+        self.dbt: InProcessDbt | None = None  # the test's own dbt calls, on one parse
         self.env = {
             **dbt_env(self.warehouse, tmp / "target"),
             "LOYALTY_LAKE": str(self.lake),
             "MLFLOW_TRACKING_URI": f"sqlite:///{tmp}/mlflow.db",
             "LOYALTY_REPORTS": str(tmp / "reports"),
+            "LOYALTY_SPECS": str(_light_specs(tmp / "specs")),
             "AIRFLOW_HOME": str(tmp / "airflow"),
             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "orchestration" / "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -103,21 +122,23 @@ class Replay:
 
 
 @pytest.fixture(scope="module")
-def replay(tmp_path_factory) -> Replay:
+def replay(tmp_path_factory) -> Iterator[Replay]:
     if not AIRFLOW.exists():
         pytest.fail("no Airflow venv: run `make airflow-test` (it installs .venv-airflow)", False)
     world = Replay(tmp_path_factory.mktemp("airflow_replay"))
     last = date.fromisoformat(DAYS[-1])
     generate(CONFIG, None, world.meta, out_lake=world.lake, lake_through=last)
-    run_dbt(["seed", "-s", "ref_br_national_holidays"], world.env)
-    # the models up to the first replayed day (its data tests run in every day's build)
-    run_dbt(["run", *_through(BUILT_THROUGH)], world.env)
-    migrated = world.airflow("db", "migrate")
-    assert migrated.returncode == 0, migrated.stderr[-2000:]
-    # the champions the daily runs score with come from loyalty_monthly itself; the build it
-    # waits for was the one above, by hand (the sensor is marked done)
-    world.monthly = world.run_day(BUILT_THROUGH, "loyalty_monthly", *DAILY_DONE)
-    return world
+    with pytest.MonkeyPatch.context() as env:
+        world.dbt = InProcessDbt(world.env, env, parse_vars="{raw_layer: lake}")
+        world.dbt(["seed", "-s", "ref_br_national_holidays"])
+        # the models up to the first replayed day (its data tests run in every day's build)
+        world.dbt(["run", *_through(BUILT_THROUGH)])
+        migrated = world.airflow("db", "migrate")
+        assert migrated.returncode == 0, migrated.stderr[-2000:]
+        # the champions the daily runs score with come from loyalty_monthly itself; the build
+        # it waits for was the one above, by hand (the sensor is marked done)
+        world.monthly = world.run_day(BUILT_THROUGH, "loyalty_monthly", *DAILY_DONE)
+        yield world
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -145,10 +166,9 @@ def test_three_days_equal_a_full_refresh_and_every_model_task_succeeds(replay, t
     log = (replay.tmp / f"loyalty_daily-{DAYS[-1]}.log").read_text()
     assert "Marking success" not in log and log.count("ml score ") >= len(SPECS)  # ran, not marked
 
-    full = tmp_path / "full.duckdb"
-    shutil.copy(replay.warehouse, full)
-    env = {**replay.env, "LOYALTY_DUCKDB_PATH": str(full)}
-    run_dbt(["run", "--full-refresh", *_through(DAYS[-1])], env)  # the days ran the tests
+    full = copy_warehouse(replay.warehouse, tmp_path / "full")
+    # the models only: the days ran the data tests
+    replay.dbt.at(full, tmp_path / "target", ["run", "--full-refresh", *_through(DAYS[-1])])
     with duckdb.connect(str(full), read_only=True) as con:
         con.execute(f"attach '{replay.warehouse}' as daily (read_only)")
         tables = _tables(con)

@@ -8,14 +8,14 @@ import json
 import pytest
 
 from loyalty_bench.raw import run_models
-from tests.integration.conftest import PII_SALT, dbt_env, run_dbt
+from tests.integration.conftest import PII_SALT
 from tests.integration.test_recovery import _differences
 
 pytestmark = pytest.mark.integration
 
 
 def test_the_compiled_sql_run_straight_on_duckdb_builds_dbts_tables(
-    warehouse, tmp_path, monkeypatch
+    warehouse, session_dbt, tmp_path, monkeypatch
 ):
     """The dbt/raw ratio's denominator: every model's compiled SQL in dependency order, no
     dbt. It reads the PII salt from the session as dbt's plugin gives it, and must give the
@@ -24,7 +24,8 @@ def test_the_compiled_sql_run_straight_on_duckdb_builds_dbts_tables(
     # data tests' is not read)
     compiled = tmp_path / "compiled"
     args = ["compile", "--full-refresh", "-s", "resource_type:model"]
-    run_dbt(args, dbt_env(tmp_path / "unused.duckdb", compiled))
+    (tmp_path / "empty").mkdir()  # a warehouse of its own: compiling writes nothing there
+    session_dbt.at(tmp_path / "empty" / warehouse.path.name, compiled, args)
     manifest = json.loads((compiled / "manifest.json").read_text())
     monkeypatch.setenv("LOYALTY_PII_SALT", PII_SALT)
     raw = tmp_path / "raw.duckdb"

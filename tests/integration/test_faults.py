@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from tests.conftest import ROOT
-from tests.integration.conftest import DBT, InProcessDbt, dbt_env
+from tests.integration.conftest import DBT, copy_warehouse, dbt_env
 from tests.integration.test_recovery import _differences
 
 pytestmark = pytest.mark.integration
@@ -53,16 +53,15 @@ def _kill_inside(args: list[str], env: dict, model: str, delay: float = 0.15) ->
 
 
 def test_dbt_killed_at_three_points_then_rerun_equals_a_clean_build(
-    warehouse, tmp_path, monkeypatch
+    warehouse, session_dbt, tmp_path, monkeypatch
 ):
-    db = tmp_path / "killed.duckdb"
-    shutil.copy(warehouse.clean, db)
+    db = copy_warehouse(warehouse.clean, tmp_path / "killed", warehouse.path.name)
     env = dbt_env(db, tmp_path / "target")
     # three exports behind, so the killed builds have new rows to load at every point
     last = datetime.fromisoformat(json.loads(MANIFEST.read_text())["extract_at"])
     behind = json.dumps({"raw_extracted_through": str(last - timedelta(days=3))})
-    dbt = InProcessDbt(env, monkeypatch)  # the runs that are not killed
-    dbt(["run", "--full-refresh", "--vars", behind])
+    dbt = session_dbt  # the runs that are not killed
+    dbt.at(db, tmp_path / "target", ["run", "--full-refresh", "--vars", behind])
     landed = {}
     for model in ("base_loyalty__transactions", "fct_points_ledger", "stg_loyalty__quarantine"):
         printed = _kill_inside(["run"], env, model)

@@ -7,7 +7,6 @@ lake whose newest export is this morning's reads as fresh."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -37,10 +36,9 @@ def _statuses(target) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def in_process(warehouse, tmp_path_factory) -> Iterator[InProcessDbt]:
-    """The seeds' and the scores' freshness, four calls, on one parse in this process."""
-    with pytest.MonkeyPatch.context() as env:
-        yield InProcessDbt(dbt_env(warehouse.path, tmp_path_factory.mktemp("f_parse")), env)
+def in_process(session_dbt) -> InProcessDbt:
+    """The seeds' and the scores' freshness, four calls, on the session's parse."""
+    return session_dbt
 
 
 def _now() -> datetime:

@@ -4,13 +4,12 @@ a full refresh over the same days gives (same rows, same values), running balanc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import duckdb
 import pytest
 
 from loyalty_bench.scale import differing_rows
-from tests.integration.conftest import InProcessDbt, copy_warehouse, dbt_env
+from tests.integration.conftest import InProcessDbt, copy_warehouse
 
 pytestmark = pytest.mark.integration
 
@@ -34,11 +33,11 @@ SELECT = ["-s", "+ml_member_features"]
 
 
 @pytest.fixture(scope="module")
-def dbt(warehouse, tmp_path_factory) -> Iterator[InProcessDbt]:
-    """dbt in this process, parsed once: each test here calls it on several copies of the
-    warehouse, with other vars each time (a process per call parsed the project again)."""
-    with pytest.MonkeyPatch.context() as env:
-        yield InProcessDbt(dbt_env(warehouse.path, tmp_path_factory.mktemp("t_parse")), env)
+def dbt(session_dbt) -> InProcessDbt:
+    """dbt in this process on the session's parse: each test here calls it on several copies
+    of the warehouse, with other vars each time (a process per call parsed the project
+    again)."""
+    return session_dbt
 
 
 def _through(day: str) -> list[str]:

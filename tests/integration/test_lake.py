@@ -12,10 +12,11 @@ import pytest
 from loyalty_bench import pandas_baseline
 from loyalty_bench.scale import differing_rows
 from loyalty_datagen import GeneratorConfig, generate
-from tests.integration.conftest import dbt, dbt_env, run_dbt
+from tests.integration.conftest import InProcessDbt, dbt_env, run_dbt
 
 pytestmark = pytest.mark.integration
 
+LAKE_VARS = "{raw_layer: lake}"
 MARTS = [
     "dim_member",
     "dim_partner",
@@ -60,7 +61,7 @@ def test_lake_and_seeds_build_the_same_marts(warehouse, manifest, tmp_path):
 
 
 @pytest.mark.own_build
-def test_a_young_lake_builds_and_a_bad_partition_is_named(tmp_path):
+def test_a_young_lake_builds_and_a_bad_partition_is_named(tmp_path, monkeypatch):
     """Four months in, no points have expired yet: the expirations table has no files and
     builds as an empty relation. A partition that lost a column, or an export that lands
     after the lookback window, stops the run with a message naming it and what to do."""
@@ -69,10 +70,10 @@ def test_a_young_lake_builds_and_a_bad_partition_is_named(tmp_path):
     written = generate(cfg, None, tmp_path / "meta", out_lake=lake)
     assert written["tables"]["point_expirations"]["rows"] == 0
     assert not list((lake / "point_expirations").glob("*/*.parquet"))
-    lake_vars = ["--vars", "{raw_layer: lake}"]
     env = {**dbt_env(tmp_path / "young.duckdb", tmp_path / "target"), "LOYALTY_LAKE": str(lake)}
-    run_dbt(["seed", "-s", "ref_br_national_holidays"], env)  # the raw tables are the lake
-    run_dbt(["run", *lake_vars], env)
+    dbt = InProcessDbt(env, monkeypatch, parse_vars=LAKE_VARS)  # five calls, one parse
+    dbt(["seed", "-s", "ref_br_national_holidays"])  # the raw tables are the lake
+    dbt(["run", "--vars", LAKE_VARS])
     with duckdb.connect(str(tmp_path / "young.duckdb"), read_only=True) as con:
         expirations = "select count(*) from main_staging.stg_loyalty__point_expirations"
         assert con.execute(expirations).fetchall() == [(0,)]
@@ -82,12 +83,13 @@ def test_a_young_lake_builds_and_a_bad_partition_is_named(tmp_path):
     late = days[len(days) // 2]
     held = tmp_path / late.name
     shutil.move(late, held)
-    run_dbt(["run", "-s", "base_loyalty__transactions", "--full-refresh", *lake_vars], env)
+    one = ["run", "-s", "base_loyalty__transactions", "--vars", LAKE_VARS]
+    dbt([*one, "--full-refresh"])
     shutil.move(held, late)
-    result = dbt(["run", "-s", "base_loyalty__transactions", *lake_vars], env)
-    assert result.returncode == 1
-    assert f"{late.name.split('=')[1]} arrived after the lookback window" in result.stdout
-    assert "dbt build --full-refresh -s base_loyalty__transactions+" in result.stdout
+    result = dbt(one, check=False)
+    assert not result.success
+    assert f"{late.name.split('=')[1]} arrived after the lookback window" in dbt.said(result)
+    assert "dbt build --full-refresh -s base_loyalty__transactions+" in dbt.said(result)
 
     part = next(late.glob("*.parquet"))
     with duckdb.connect() as con:
@@ -96,7 +98,7 @@ def test_a_young_lake_builds_and_a_bad_partition_is_named(tmp_path):
             f"to '{part}.tmp' (format parquet)"
         )
     Path(f"{part}.tmp").replace(part)
-    result = dbt(["run", "-s", "base_loyalty__transactions", "--full-refresh", *lake_vars], env)
-    assert result.returncode == 1
-    assert f"lake table transactions, partition {late.name}" in result.stdout
-    assert "missing column(s) campaign_id" in result.stdout
+    result = dbt([*one, "--full-refresh"], check=False)
+    assert not result.success
+    assert f"lake table transactions, partition {late.name}" in dbt.said(result)
+    assert "missing column(s) campaign_id" in dbt.said(result)

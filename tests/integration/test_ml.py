@@ -3,7 +3,6 @@ written idempotently and flowing back into dbt, features point-in-time correct."
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 
 import duckdb
@@ -16,7 +15,7 @@ from sklearn.metrics import mean_absolute_error
 from ml.lifecycle import Context, evaluate_version, train
 from ml.scoring import score
 from ml.specs import list_specs
-from tests.integration.conftest import dbt_env, run_dbt
+from tests.integration.conftest import copy_warehouse, dbt_env, run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -128,7 +127,7 @@ def test_linear_regression_matches_a_plain_scikit_learn_script(ml_settings, ware
     assert abs(ours - plain) < 1e-9
 
 
-def test_features_do_not_change_when_later_data_is_removed(warehouse, tmp_path):
+def test_features_do_not_change_when_later_data_is_removed(warehouse, session_dbt, tmp_path):
     """Rebuild the warehouse as it was early on 2025-01-01 (only CDC versions written before
     03:00): every feature at every cutoff up to that day must equal the full build's, except
     where a purchase made before the cutoff reached the OLTP after it.
@@ -142,19 +141,9 @@ def test_features_do_not_change_when_later_data_is_removed(warehouse, tmp_path):
     its member's features may differ at any cutoff in between, so those few members are left
     out of the comparison."""
     cutoff, as_of = "2025-01-01", "2025-01-01 03:00:00"
-    shutil.copy(warehouse.path, tmp_path / "as_of.duckdb")
-    env = dbt_env(tmp_path / "as_of.duckdb", tmp_path / "target")
-    run_dbt(
-        [
-            "run",
-            "--full-refresh",
-            "-s",
-            "+ml_member_features",
-            "--vars",
-            f"{{raw_as_of: '{as_of}'}}",
-        ],
-        env,
-    )
+    past_db = copy_warehouse(warehouse.path, tmp_path / "as_of", warehouse.path.name)
+    rebuild = ["run", "--full-refresh", "-s", "+ml_member_features"]
+    session_dbt.at(past_db, tmp_path / "target", [*rebuild, "--vars", f"{{raw_as_of: '{as_of}'}}"])
     # labels, and loaded_through (bookkeeping: when the row was built)
     not_features = {"churned_next_90d", "points_next_90d", "is_label_complete", "loaded_through"}
     with duckdb.connect(str(warehouse.path), read_only=True) as full:
@@ -189,7 +178,7 @@ def test_features_do_not_change_when_later_data_is_removed(warehouse, tmp_path):
             [as_of, as_of],
         ).df()
     late = late[~late.member_id.isin(corrected.member_id)]
-    with duckdb.connect(str(tmp_path / "as_of.duckdb"), read_only=True) as past:
+    with duckdb.connect(str(past_db), read_only=True) as past:
         actual = past.execute(query).df()
         removed = past.execute(
             f"select count(*) from main_marts.fct_transactions where purchased_at >= '{cutoff}'"

@@ -23,7 +23,8 @@ def mlflow_ui(ml_settings, trained, tmp_path_factory) -> Iterator[str]:
     """`mlflow server` on loopback over the session's store, as `make mlflow-ui` starts it."""
     port = free_port()
     log = tmp_path_factory.mktemp("mlflow-ui") / "server.log"
-    command = [MLFLOW, "server", "--host", "127.0.0.1", "--port", str(port)]
+    # one worker, as make mlflow-ui: four (MLflow's default) each import MLflow at start
+    command = [MLFLOW, "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     command += ["--backend-store-uri", ml_settings.mlflow_tracking_uri]
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}

@@ -21,19 +21,18 @@ from ml.registry import CHAMPION
 from ml.scoring import score
 from ml.warehouse import DRIFT, SCORES, VERSIONS, DuckDBWarehouse
 from ml.warehouse.base import DUCKDB_TYPES
-from tests.integration.conftest import dbt_env, run_dbt
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def loop(ml_settings, trained, warehouse, tmp_path_factory):
+def loop(ml_settings, trained, warehouse, session_dbt, tmp_path_factory):
     """Both champions scored, then the monitoring models built on the scores (into a target
     folder of its own: the session's manifest stays the one the models were trained on)."""
     ctx = Context.from_settings(ml_settings)
     results = {name: score(ctx, name) for name in trained}
     target = tmp_path_factory.mktemp("loop-target")
-    run_dbt(["build", "-s", "source:ml_scores+"], dbt_env(warehouse.path, target))
+    session_dbt.at(warehouse.path, target, ["build", "-s", "source:ml_scores+"])
     with duckdb.connect(str(warehouse.path), read_only=True) as c:
         outcomes = c.execute("select * from main_ml.ml_score_outcomes").df()
         performance = c.execute("select * from main_ml.mart_model_performance").df()
@@ -182,7 +181,8 @@ def test_the_churn_report_counts_members_and_churners_per_decile_and_band(ml_set
 def test_a_challenger_is_promoted_only_on_evidence(ml_settings, trained, tmp_path):
     """A retrain on the same data is the same model (training is reproducible: same data
     fingerprint, same test metrics) and so not better than its champion: refused, with the
-    numbers; forced with a reason, it becomes the champion and the reason is on the version."""
+    numbers; forced with a reason, it becomes the champion and the reason is on the version.
+    (Churn: its early-stopped trees retrain in about half the points model's time.)"""
     store, copy = tmp_path / "mlflow", tmp_path / "warehouse.duckdb"
     shutil.copytree(
         ml_settings.mlflow_tracking_uri.removeprefix("sqlite:///").rsplit("/", 1)[0], store
@@ -190,24 +190,24 @@ def test_a_challenger_is_promoted_only_on_evidence(ml_settings, trained, tmp_pat
     shutil.copy(ml_settings.duckdb_path, copy)
     uri = f"sqlite:///{store / 'mlflow.db'}"
     ctx = Context.from_settings(replace(ml_settings, mlflow_tracking_uri=uri, duckdb_path=copy))
-    challenger = train(ctx, "points_next_90d")
+    challenger = train(ctx, "churn")
     assert challenger.version == "2" and not challenger.is_champion
-    first = trained["points_next_90d"].metadata
+    first = trained["churn"].metadata
     assert challenger.metadata["training_data"] == first["training_data"]
     assert challenger.metadata["metrics"]["test"] == first["metrics"]["test"]
     with pytest.raises(PromotionRefused, match=r"v2 does not beat the champion v1 .* vs "):
-        promote(ctx, "points_next_90d")
-    assert ctx.registry.get_version("points_next_90d").version == "1"
-    forced = promote(ctx, "points_next_90d", force=True, reason="rollback drill")
+        promote(ctx, "churn")
+    assert ctx.registry.get_version("churn").version == "1"
+    forced = promote(ctx, "churn", force=True, reason="rollback drill")
     assert forced.forced and forced.challenger_score == pytest.approx(forced.champion_score)
-    champion = ctx.registry.get_version("points_next_90d")
+    champion = ctx.registry.get_version("churn")
     assert champion.version == "2" and champion.tags["promotion_reason"] == "rollback drill"
     assert champion.tags["promoted_over"] == "1"
     # the warehouse's versions table follows the alias
     with duckdb.connect(str(copy), read_only=True) as c:
         flags = c.execute(
             "select model_version, is_champion from ml_scores.model_versions "
-            "where model_name = 'points_next_90d' order by 1"
+            "where model_name = 'churn' order by 1"
         ).fetchall()
     assert flags == [("1", False), ("2", True)]
 

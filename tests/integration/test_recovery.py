@@ -4,13 +4,11 @@ with the session's clean build (`except all` both ways, the loaded_at bookkeepin
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from loyalty_bench import scale
 from tests.conftest import ROOT
-from tests.integration.conftest import InProcessDbt, dbt_env
+from tests.integration.conftest import copy_warehouse
 
 pytestmark = pytest.mark.integration
 
@@ -26,15 +24,16 @@ def _differences(clean, other, monkeypatch) -> dict[str, int]:
     return {table: rows for table, rows in compared.items() if rows}
 
 
-def test_a_full_refresh_of_any_base_model_alone_converges(warehouse, tmp_path, monkeypatch):
+def test_a_full_refresh_of_any_base_model_alone_converges(
+    warehouse, session_dbt, tmp_path, monkeypatch
+):
     """Each base model rebuilt on its own gives all its rows a new loaded_at; every
     incremental model downstream takes them again and must replace, never append."""
     assert len(BASE_MODELS) == 9
-    db = tmp_path / "refreshed.duckdb"
-    shutil.copy(warehouse.clean, db)
-    dbt = InProcessDbt(dbt_env(db, tmp_path / "target"), monkeypatch)
+    db = copy_warehouse(warehouse.clean, tmp_path / "refreshed", warehouse.path.name)
+    dbt = session_dbt
     for model in BASE_MODELS:
-        dbt(["run", "--full-refresh", "-s", model])
+        dbt.at(db, tmp_path / "target", ["run", "--full-refresh", "-s", model])
         # what `dbt build` would run with new rows: the rest has nothing new (a no-op)
         dbt(["run", "-s", f"{model}+"])
         assert _differences(warehouse.clean, db, monkeypatch) == {}, model
