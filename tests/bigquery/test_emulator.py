@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from ml.cli import app
 from ml.registry import Registry
 from tests.bigquery.conftest import UNUSED
+from tests.integration.conftest import light_specs
 
 pytestmark = [
     pytest.mark.bigquery,
@@ -216,7 +217,10 @@ def test_ml_trains_and_scores_against_the_emulator(emulator, tmp_path):
         "--tracking-uri",
         f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}",
     ]
-    env = {"LOYALTY_REPORTS": str(tmp_path / "reports")}
+    env = {  # the emulator's reads and writes are the point, not the model selection
+        "LOYALTY_REPORTS": str(tmp_path / "reports"),
+        "LOYALTY_SPECS": str(light_specs(tmp_path / "specs", ("churn",))),
+    }
     client = emulator.client()
     for args in (["train", "churn"], ["score", "churn"], ["score", "churn"]):
         result = runner.invoke(app, [*base, *args], env=env)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from ml.config import Settings
 from ml.lifecycle import Context, train
@@ -161,6 +162,22 @@ class InProcessDbt:
             if manager._ENV is not None:
                 manager._ENV.close()
                 manager._ENV = None
+
+
+def light_specs(folder: Path, specs: tuple[str, ...]) -> Path:
+    """The shipped specs with their first candidate and its first grid point only, two CV folds:
+    for tests about what runs where (Airflow's tasks, the emulator's reads and writes), where
+    each spec still trains, registers, scores and reports through the same commands and a
+    full model selection would only add minutes of fits. LOYALTY_SPECS points at the folder."""
+    folder.mkdir()
+    for spec in specs:
+        raw = yaml.safe_load((ROOT / "ml" / "specs" / f"{spec}.yml").read_text())
+        first = raw["candidates"][0]
+        first["grid"] = {key: values[:1] for key, values in first.get("grid", {}).items()}
+        raw["candidates"] = [first]
+        raw["split"]["cv_folds"] = 2
+        (folder / f"{spec}.yml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    return folder
 
 
 def copy_warehouse(database: Path, folder: Path, name: str | None = None) -> Path:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
 
 from loyalty_bench.scale import differing_rows
 from loyalty_datagen import GeneratorConfig, append_days, generate
@@ -32,6 +31,7 @@ from tests.integration.conftest import (
     copy_warehouse,
     dbt_env,
     free_port,
+    light_specs,
     serving,
     wait_for,
 )
@@ -39,6 +39,7 @@ from tests.integration.conftest import (
 pytestmark = pytest.mark.airflow
 
 AIRFLOW = ROOT / ".venv-airflow" / "bin" / "airflow"
+COMMANDS = [str(AIRFLOW.with_name("python")), str(Path(__file__).with_name("airflow_commands.py"))]
 ML = str(Path(DBT).with_name("ml"))
 # the default seeds' two years: enough labelled cutoffs to train both shipped specs
 CONFIG = GeneratorConfig(members=400, months=24, start=date(2024, 1, 1))
@@ -54,21 +55,6 @@ DAILY_DONE = ("--mark-success-pattern", "^daily_build_done$")
 BUILD_ONLY = ("--mark-success-pattern", "^(ml_score|scored_marts|docs)$")
 
 
-def _light_specs(folder: Path) -> Path:
-    """The shipped specs with their first candidate and its first grid point only: the test is
-    about what runs when, and each spec still trains, registers, scores and reports through
-    the same commands (two gradient-boosting grids would add a minute of fits)."""
-    folder.mkdir()
-    for spec in SPECS:
-        raw = yaml.safe_load((ROOT / "ml" / "specs" / f"{spec}.yml").read_text())
-        first = raw["candidates"][0]
-        first["grid"] = {key: values[:1] for key, values in first.get("grid", {}).items()}
-        raw["candidates"] = [first]
-        raw["split"]["cv_folds"] = 2
-        (folder / f"{spec}.yml").write_text(yaml.safe_dump(raw, sort_keys=False))
-    return folder
-
-
 def _through(day: str) -> list[str]:
     return ["--vars", json.dumps({"raw_layer": "lake", "raw_extracted_through": f"{day} 02:00:00"})]
 
@@ -81,30 +67,46 @@ class Replay:
         self.warehouse = tmp / "warehouse.duckdb"
         self.monthly: tuple[int, dict[str, str]] = (-1, {})
         self.dbt: InProcessDbt | None = None  # the test's own dbt calls, on one parse
+        self.commands: subprocess.Popen | None = None  # Airflow's CLI, one process (below)
         self.env = {
             **dbt_env(self.warehouse, tmp / "target"),
             "LOYALTY_LAKE": str(self.lake),
             "MLFLOW_TRACKING_URI": f"sqlite:///{tmp}/mlflow.db",
             "LOYALTY_REPORTS": str(tmp / "reports"),
-            "LOYALTY_SPECS": str(_light_specs(tmp / "specs")),
+            "LOYALTY_SPECS": str(light_specs(tmp / "specs", SPECS)),
             "AIRFLOW_HOME": str(tmp / "airflow"),
             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "orchestration" / "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp}/airflow/airflow.db",
             "LOYALTY_EXPORT_TIMEOUT_SECONDS": "3",
             "LOYALTY_EXPORT_POKE_SECONDS": "1",
+            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",  # as the Makefile sets it
         }
 
-    def airflow(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [str(AIRFLOW), *args], env=self.env, cwd=ROOT, capture_output=True, text=True
-        )
+    def airflow(self, log: Path, *args: str) -> int:
+        """`airflow ARGS`, its output in `log`: the CLI's own command, run by one process of
+        the Airflow venv for the whole module (airflow_commands.py: a start of Airflow and of
+        its execution API is about 17 s, and the module runs seven commands)."""
+        if self.commands is None:
+            self.commands = subprocess.Popen(
+                COMMANDS, env=self.env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+        assert self.commands.stdin and self.commands.stdout
+        self.commands.stdin.write(json.dumps({"args": args, "log": str(log)}) + "\n")
+        self.commands.stdin.flush()
+        answer = self.commands.stdout.readline()
+        assert answer, f"the Airflow process ended: {log.read_text()[-3000:]}"
+        return json.loads(answer)["code"]
+
+    def close(self) -> None:
+        if self.commands is not None:
+            self.commands.communicate(timeout=60)  # stdin closed: it ends
 
     def run_day(self, day: str, dag: str = "loyalty_daily", *flags: str):
         """One DAG run for the day; its exit code and every task's final state."""
-        result = self.airflow("dags", "test", dag, day, *flags)
-        (self.tmp / f"{dag}-{day}.log").write_text(result.stdout + result.stderr)
-        return result.returncode, self.states(dag, day)
+        code = self.airflow(self.tmp / f"{dag}-{day}.log", "dags", "test", dag, day, *flags)
+        return code, self.states(dag, day)
 
     def states(self, dag: str, day: str) -> dict[str, str]:
         """Every task's state in the run of `day`, a mapped task's instances as task[0],
@@ -133,12 +135,15 @@ def replay(tmp_path_factory) -> Iterator[Replay]:
         world.dbt(["seed", "-s", "ref_br_national_holidays"])
         # the models up to the first replayed day (its data tests run in every day's build)
         world.dbt(["run", *_through(BUILT_THROUGH)])
-        migrated = world.airflow("db", "migrate")
-        assert migrated.returncode == 0, migrated.stderr[-2000:]
+        migrated = world.tmp / "migrate.log"
+        assert world.airflow(migrated, "db", "migrate") == 0, migrated.read_text()[-2000:]
         # the champions the daily runs score with come from loyalty_monthly itself; the build
         # it waits for was the one above, by hand (the sensor is marked done)
         world.monthly = world.run_day(BUILT_THROUGH, "loyalty_monthly", *DAILY_DONE)
-        yield world
+        try:
+            yield world
+        finally:
+            world.close()
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -271,7 +276,7 @@ def airflow_ui(replay) -> Iterator[str]:
         "AIRFLOW__API__BASE_URL": url,
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",  # a test: no login page
     }
-    assert replay.airflow("dags", "reserialize").returncode == 0
+    assert replay.airflow(replay.tmp / "reserialize.log", "dags", "reserialize") == 0
     command = [str(AIRFLOW), "api-server", "--port", str(port)]
     log = replay.tmp / "api-server.log"
     with serving(command, f"{url}/api/v2/monitor/health", log, env=env, cwd=ROOT):
