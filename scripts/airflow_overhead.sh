@@ -24,7 +24,8 @@ e=$(date +%s.%N); echo "plain dbt build of the day: $(echo "$e - $s" | bc) s"
 e=$(date +%s.%N); echo "the same work by hand (freshness, build, scores, scored marts, docs): $(echo "$e - $s" | bc) s"
 cp /tmp/ov/before.duckdb /tmp/ov/wh.duckdb
 export AIRFLOW_HOME=/tmp/ov/airflow AIRFLOW__CORE__DAGS_FOLDER=$PWD/orchestration/dags \
-  AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:////tmp/ov/airflow/airflow.db AIRFLOW__CORE__LOAD_EXAMPLES=False
+  AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:////tmp/ov/airflow/airflow.db AIRFLOW__CORE__LOAD_EXAMPLES=False \
+  AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
 mkdir -p /tmp/ov/airflow && .venv-airflow/bin/airflow db migrate > /dev/null 2>&1
 s=$(date +%s.%N)
 .venv-airflow/bin/airflow dags test loyalty_daily 2025-12-21 > /tmp/ov/dag.log 2>&1 || echo "DAG FAILED"
