@@ -133,15 +133,12 @@ mlflow-ui: $(STAMP)
 		--backend-store-uri "$${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/.mlflow/mlflow.db}" \
 		--default-artifact-root "$(CURDIR)/.mlflow/artifacts"
 
-## test: three jobs side by side: the integration tests on one real dbt build they share;
-## lint (with the dbt judges), the unit tests, the same project and ML CLI on the local
-## BigQuery emulator, then the integration tests that build a warehouse of their own (marker
-## own_build); and, after lint, Airflow running the daily DAG (make airflow-test). Each job
-## mostly keeps one core busy (the emulator answers one request at a time, Airflow runs one
-## task at a time). Each one's output is printed whole when it finishes (--output-sync).
+## test: after the installs, four jobs side by side: the integration tests on one real dbt
+## build they share, from the start; after lint (with the dbt judges): the same project and
+## ML CLI on the local BigQuery emulator; Airflow running the daily DAG (make airflow-test);
+## the unit tests, then the integration tests that build a warehouse of their own (marker
+## own_build). Each one's output is printed whole when it finishes (--output-sync).
 ## Times: docs/bench.md (make test).
-## The shared suite starts at once (it takes longest); the other two start after the linters,
-## which keep one core busy meanwhile.
 test:
 	@# the four venvs and the browser install side by side: each pip is mostly one core, and
 	@# installed later, inside its job, each took a core from the tests already running
