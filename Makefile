@@ -16,6 +16,12 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 # The embedded warehouse; DuckDB creates the file but not its folder.
 export LOYALTY_DUCKDB_PATH ?= .warehouse/loyalty.duckdb
 DBT := $(BIN)/dbt
+# The test suites run beside each other on two cores: each one's fits and predictions take one
+# BLAS/OpenMP thread (LOYALTY_ML_THREADS, ml/config.py), its dbt one model at a time and its
+# DuckDB one thread, instead of all fighting over both cores. Threads bought no time beside
+# three other jobs and cost CPU: a dbt build of the seeds took 38-41 s of CPU with 1 + 1 threads,
+# 44-52 s with 4 + 2 (docs/bench.md).
+SIDE_BY_SIDE := LOYALTY_ML_THREADS=1 LOYALTY_DBT_THREADS=1 LOYALTY_DUCKDB_THREADS=1
 
 .PHONY: install run test lint unit integration seeds seeds-check docs docs-serve clean warehouse-dir browser bench \
 	install-bigquery-emulator test-bigquery judges install-judges mlflow-ui integration-shared \
@@ -86,7 +92,7 @@ airflow: $(STAMP) $(AIRFLOW_STAMP) warehouse-dir
 airflow-test: $(STAMP) $(AIRFLOW_STAMP) warehouse-dir
 	$(DBT) --quiet parse
 	$(AIRFLOW_BIN)/pytest orchestration/tests -q -p no:cacheprovider
-	LOYALTY_ML_THREADS=1 $(BIN)/pytest -m airflow -q --durations=5
+	$(SIDE_BY_SIDE) $(BIN)/pytest -m airflow -q --durations=5
 
 # The dbt project judges (dbt-score, dbt-bouncer, dbt-coverage) live in their own venv too:
 # dbt-bouncer pins duckdb<2, the project duckdb>=2. They read the artifacts that the project's
@@ -215,22 +221,20 @@ judges: $(STAMP) $(JUDGES_STAMP) warehouse-dir
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration and not bigquery and not airflow" -q
 
-# The suites run beside each other: their fits and predictions take one BLAS/OpenMP thread
-# each (LOYALTY_ML_THREADS, ml/config.py) instead of both fighting over both cores.
 ## integration: every integration test (both groups below, one after the other)
 integration: $(STAMP) browser
-	LOYALTY_ML_THREADS=1 $(BIN)/pytest -m integration -q --durations=12
+	$(SIDE_BY_SIDE) $(BIN)/pytest -m integration -q --durations=12
 
 integration-shared: $(STAMP) browser
-	LOYALTY_ML_THREADS=1 $(BIN)/pytest -m "integration and not own_build" -q --durations=12
+	$(SIDE_BY_SIDE) $(BIN)/pytest -m "integration and not own_build" -q --durations=12
 
 integration-own: $(STAMP) browser
-	LOYALTY_ML_THREADS=1 $(BIN)/pytest -m "integration and own_build" -q --durations=5
+	$(SIDE_BY_SIDE) $(BIN)/pytest -m "integration and own_build" -q --durations=5
 
 ## test-bigquery: seeds, build, the models again (merges), docs, ML train and score on the emulator,
 ## and its marts compared with DuckDB's (scripts/with_bigquery_emulator.sh starts and stops it)
 test-bigquery: $(STAMP) $(BQ_STAMP) warehouse-dir
-	PYTHON=$(BIN)/python LOYALTY_ML_THREADS=1 scripts/with_bigquery_emulator.sh \
+	PYTHON=$(BIN)/python $(SIDE_BY_SIDE) scripts/with_bigquery_emulator.sh \
 		$(BIN)/pytest -m bigquery -q
 
 ## seeds: regenerate the committed raw extracts (deterministic: same seed, same bytes)

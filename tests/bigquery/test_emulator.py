@@ -1,6 +1,7 @@
-"""The same dbt project and ML CLI on BigQuery (the local emulator): every model, data test
-and unit test runs, incremental models merge, the large facts are partitioned and clustered,
-the docs catalog is complete, ML trains and scores, and the tables equal DuckDB's."""
+"""The same dbt project and ML CLI on BigQuery (the local emulator): every model, unit test
+and data test of the project's own runs, incremental models merge, the large facts are
+partitioned and clustered, the docs catalog is complete, ML trains and scores, and the tables
+equal DuckDB's."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from ml.cli import app
 from ml.registry import Registry
-from tests.bigquery.conftest import UNUSED
+from tests.bigquery.conftest import BUILTIN_TESTS, UNUSED
 from tests.integration.conftest import light_specs
 
 pytestmark = [
@@ -37,6 +38,11 @@ PARTITIONED = [
 NOT_COMPARED = {"loaded_at", "loaded_through", "row_fingerprint"}
 
 
+def _test_name(node: dict) -> str | None:
+    """A generic test's name (`not_null`, `no_pii_shaped_values`, ...); None for the rest."""
+    return (node.get("test_metadata") or {}).get("name")
+
+
 def _ran(results: list[dict]) -> dict[str, str]:
     return {r["unique_id"]: r["status"] for r in results}
 
@@ -48,9 +54,12 @@ def test_every_model_and_test_runs_on_the_emulator(emulator):
         for uid, node in {**manifest["nodes"], **manifest.get("unit_tests", {})}.items()
         if node["resource_type"] in ("model", "test", "unit_test")
         and node["package_name"] == "loyalty"
+        and _test_name(node) not in BUILTIN_TESTS
     }
     kinds = {uid.split(".")[0] for uid in expected}
     assert {"model", "test", "unit_test"} <= kinds
+    # the project's own generic tests run here, and its singular tests
+    assert {_test_name(node) for node in manifest["nodes"].values()} - set(BUILTIN_TESTS) > {None}
     merged = {uid for uid in expected if uid.startswith("model.")}  # the second run: models
     for target, built in ((emulator.first, expected), (emulator.second, merged)):
         ran = _ran(emulator.results[target])
