@@ -10,12 +10,19 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR  := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export MLFLOW_DISABLE_TELEMETRY := true
+# `mlflow server` starts a job runner by default (seven huey consumers, each importing MLflow:
+# about 35 s of CPU) for features the project does not use (GenAI evaluation, scorers)
+export MLFLOW_SERVER_ENABLE_JOB_EXECUTION := false
 # astronomer-cosmos calls home (scarf.sh) after every task it runs: over a hundred a day, each
 # one a TLS handshake and, without network, a warning in the task's log
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 # The embedded warehouse; DuckDB creates the file but not its folder.
 export LOYALTY_DUCKDB_PATH ?= .warehouse/loyalty.duckdb
 DBT := $(BIN)/dbt
+# Every venv installs without byte-compiling what it installs: Python compiles a module when it
+# is first imported and keeps the .pyc, and the tests import a fraction of what is installed.
+# The project's venv took 130 s of CPU to install with compiling, 40 s without (docs/bench.md).
+PIP_INSTALL := pip install --quiet --no-compile
 # The test suites run beside each other on two cores: each one's fits and predictions take one
 # BLAS/OpenMP thread (LOYALTY_ML_THREADS, ml/config.py), its dbt one model at a time and its
 # DuckDB one thread, instead of all fighting over both cores. Threads bought no time beside
@@ -36,8 +43,8 @@ warehouse-dir:
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m $(PIP_INSTALL) --upgrade pip
+	$(BIN)/python -m $(PIP_INSTALL) -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -49,8 +56,8 @@ CRUCIBLE_VERSION := 0.1.0a2
 
 $(BQ_STAMP): Makefile
 	@test -x $(BQ_VENV)/bin/python || $(PYTHON) -m venv $(BQ_VENV) || python3 -m venv $(BQ_VENV)
-	$(BQ_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(BQ_VENV)/bin/python -m pip install --quiet 'crucible-emulator[server]==$(CRUCIBLE_VERSION)'
+	$(BQ_VENV)/bin/python -m $(PIP_INSTALL) --upgrade pip
+	$(BQ_VENV)/bin/python -m $(PIP_INSTALL) 'crucible-emulator[server]==$(CRUCIBLE_VERSION)'
 	@touch $(BQ_STAMP)
 
 install-bigquery-emulator: $(BQ_STAMP)
@@ -68,8 +75,8 @@ AIRFLOW_ENV   := AIRFLOW_HOME=$(CURDIR)/.airflow AIRFLOW__CORE__DAGS_FOLDER=$(CU
 
 $(AIRFLOW_STAMP): requirements/airflow.txt
 	@test -x $(AIRFLOW_BIN)/python || $(PYTHON) -m venv $(AIRFLOW_VENV) || python3 -m venv $(AIRFLOW_VENV)
-	$(AIRFLOW_BIN)/python -m pip install --quiet --upgrade pip
-	$(AIRFLOW_BIN)/python -m pip install --quiet -r requirements/airflow.txt
+	$(AIRFLOW_BIN)/python -m $(PIP_INSTALL) --upgrade pip
+	$(AIRFLOW_BIN)/python -m $(PIP_INSTALL) -r requirements/airflow.txt
 	@touch $(AIRFLOW_STAMP)
 
 install-airflow: $(AIRFLOW_STAMP)
@@ -103,8 +110,8 @@ JUDGES_STAMP := $(JUDGES_VENV)/.installed
 
 $(JUDGES_STAMP): requirements/judges.txt
 	@test -x $(JUDGES_BIN)/python || $(PYTHON) -m venv $(JUDGES_VENV) || python3 -m venv $(JUDGES_VENV)
-	$(JUDGES_BIN)/python -m pip install --quiet --upgrade pip
-	$(JUDGES_BIN)/python -m pip install --quiet -r requirements/judges.txt
+	$(JUDGES_BIN)/python -m $(PIP_INSTALL) --upgrade pip
+	$(JUDGES_BIN)/python -m $(PIP_INSTALL) -r requirements/judges.txt
 	@touch $(JUDGES_STAMP)
 
 install-judges: $(JUDGES_STAMP)
@@ -159,15 +166,18 @@ test:
 # Airflow's, and the unit tests with the integration tests that build a warehouse of their own.
 # Four jobs on two cores end closer together than three: with the emulator and the own-build
 # tests one after the other (the old second job) the last three minutes ran on one core.
+# The shared suite is one process doing one thing at a time and the longest job: the other
+# three yield to it a little (nice 3), or it ran its last minutes alone with a core idle.
+AFTER_LINT := nice -n 3 $(MAKE) --no-print-directory
 bigquery-after-lint: lint
-	@$(MAKE) --no-print-directory test-bigquery
+	@$(AFTER_LINT) test-bigquery
 
 airflow-after-lint: lint
-	@$(MAKE) --no-print-directory airflow-test
+	@$(AFTER_LINT) airflow-test
 
 own-after-lint: lint
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory integration-own
+	@$(AFTER_LINT) unit
+	@$(AFTER_LINT) integration-own
 
 # Every seed CSV is UTF-8 with the header's number of fields, named by file and line if not
 # (dbt itself stops every command with a traceback on a byte that is not UTF-8).

@@ -16,6 +16,7 @@ from tests.integration.conftest import SCREENSHOTS, free_port, serving, wait_for
 pytestmark = pytest.mark.integration
 
 MLFLOW = str(Path(sys.executable).with_name("mlflow"))
+JOBS = "MLFLOW_SERVER_ENABLE_JOB_EXECUTION"
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,8 @@ def mlflow_ui(ml_settings, trained, tmp_path_factory) -> Iterator[str]:
     command = [MLFLOW, "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     command += ["--backend-store-uri", ml_settings.mlflow_tracking_uri]
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    # as the Makefile exports it: no job runner (seven huey consumers, each importing MLflow)
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", JOBS: "false"}
     with serving(command, f"{url}/health", log, env=env):
         yield url
 

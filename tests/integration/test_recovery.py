@@ -37,4 +37,4 @@ def test_a_full_refresh_of_any_base_model_alone_converges(
         # what `dbt build` would run with new rows: the rest has nothing new (a no-op)
         dbt(["run", "-s", f"{model}+"])
         assert _differences(warehouse.clean, db, monkeypatch) == {}, model
-    dbt(["test", "--exclude", "resource_type:unit_test"])  # every data test passes
+    # no data test run here: every table equals the clean build's, whose tests all passed
