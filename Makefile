@@ -22,7 +22,10 @@ DBT := $(BIN)/dbt
 # Every venv installs without byte-compiling what it installs: Python compiles a module when it
 # is first imported and keeps the .pyc, and the tests import a fraction of what is installed.
 # The project's venv took 130 s of CPU to install with compiling, 40 s without (docs/bench.md).
+# That needs Python to keep what it compiles: these machines set PYTHONDONTWRITEBYTECODE, and
+# with it every process compiled every module it imported again (ml commands 4x the CPU).
 PIP_INSTALL := pip install --quiet --no-compile
+unexport PYTHONDONTWRITEBYTECODE
 # The test suites run beside each other on two cores: each one's fits and predictions take one
 # BLAS/OpenMP thread (LOYALTY_ML_THREADS, ml/config.py), its dbt one model at a time and its
 # DuckDB one thread, instead of all fighting over both cores. Threads bought no time beside
@@ -167,8 +170,8 @@ test:
 # Four jobs on two cores end closer together than three: with the emulator and the own-build
 # tests one after the other (the old second job) the last three minutes ran on one core.
 # The shared suite is one process doing one thing at a time and the longest job: the other
-# three yield to it a little (nice 3), or it ran its last minutes alone with a core idle.
-AFTER_LINT := nice -n 3 $(MAKE) --no-print-directory
+# three yield to it a little (nice 2), or it ran its last minutes alone with a core idle.
+AFTER_LINT := nice -n 2 $(MAKE) --no-print-directory
 bigquery-after-lint: lint
 	@$(AFTER_LINT) test-bigquery
 
