@@ -292,8 +292,8 @@ def chromium(tmp_path_factory) -> Iterator[object]:
 @pytest.fixture
 def browser(chromium) -> Iterator[object]:
     """The session's Chromium, left on a blank page after each test: a page left open kept
-    rendering for the rest of the session (the docs site's graph, a UI polling its stopped
-    server), about two CPU minutes of an idle renderer in `make test`."""
+    rendering for the rest of the session (the docs site or MLflow's UI): about two CPU minutes
+    of an idle renderer and GPU process in `make test`."""
     yield chromium
     chromium.get("about:blank")
 
