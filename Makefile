@@ -53,6 +53,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # The local BigQuery emulator lives in its own venv: it pins its own duckdb and sqlglot.
+# pandas is there for DuckDB 1.5's sake, not crucible's: its executemany (the emulator's CSV load)
+# imports pandas twice per value, and when pandas is missing each failed import searches every
+# folder on sys.path: the seeds' load took twice as long (docs/bench.md).
 BQ_VENV  := .venv-bq
 BQ_STAMP := $(BQ_VENV)/.installed
 CRUCIBLE_VERSION := 0.1.0a2
@@ -60,7 +63,8 @@ CRUCIBLE_VERSION := 0.1.0a2
 $(BQ_STAMP): Makefile
 	@test -x $(BQ_VENV)/bin/python || $(PYTHON) -m venv $(BQ_VENV) || python3 -m venv $(BQ_VENV)
 	$(BQ_VENV)/bin/python -m $(PIP_INSTALL) --upgrade pip
-	$(BQ_VENV)/bin/python -m $(PIP_INSTALL) 'crucible-emulator[server]==$(CRUCIBLE_VERSION)'
+	$(BQ_VENV)/bin/python -m $(PIP_INSTALL) 'crucible-emulator[server]==$(CRUCIBLE_VERSION)' \
+		'pandas>=2,<4'
 	@touch $(BQ_STAMP)
 
 install-bigquery-emulator: $(BQ_STAMP)
