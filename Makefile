@@ -55,7 +55,7 @@ install: $(STAMP)
 # The local BigQuery emulator lives in its own venv: it pins its own duckdb and sqlglot.
 # pandas is there for DuckDB 1.5's sake, not crucible's: its executemany (the emulator's CSV load)
 # imports pandas twice per value, and when pandas is missing each failed import searches every
-# folder on sys.path: the seeds' load took twice as long (docs/bench.md).
+# folder on sys.path: the load's inserts took twice as long (docs/bench.md).
 BQ_VENV  := .venv-bq
 BQ_STAMP := $(BQ_VENV)/.installed
 CRUCIBLE_VERSION := 0.1.0a2

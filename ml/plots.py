@@ -20,7 +20,7 @@ from ml.specs import ModelSpec
 from ml.training import predict
 
 # Permutation importance on a sample: each feature and repeat predicts every sampled row again
-# (about 60 predictions of the champion per report, and every `ml train` writes one). On the
+# (90 predictions for churn's 30 features), and every `ml train` writes a report. On the
 # default seeds' champions 1,500 rows give the same top three features in the same order as
 # 3,000 (three samples of each); below those the order moves from sample to sample at either
 # size. Half the rows, half the cost: the reports took about a minute of CPU in `make test`.
