@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -155,12 +155,27 @@ def paired_interval(d: pd.DataFrame, a: str, b: str, reps: int = 500) -> list[fl
     return [float(q) for q in np.quantile(diffs, [0.025, 0.975])]
 
 
+def _keys(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
+    """The rows' (member_id, cutoff as ISO text): what `ceiling` looks the generator up by."""
+    return pd.DataFrame(
+        {
+            "member_id": frame["member_id"].astype(int).to_numpy(),
+            "cutoff": pd.to_datetime(frame[time_column]).dt.strftime("%Y-%m-%d").to_numpy(),
+        }
+    )
+
+
+def _save(settings, name: str, result: dict) -> None:
+    out = Path(settings.project_dir) / "bench_results" / f"{name}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
 def as_feature(settings, cfg: GeneratorConfig) -> dict:
     """Could any feature close the gap to issue 23's target? The churn spec selected and
     fitted again with the ceiling's own probability as one more feature, on every training
     row: no feature of the data can know more than that one."""
-    from dataclasses import replace
-
     from ml.lifecycle import Context, labelled_frame, resolve_and_check
     from ml.training import feature_frame, predict, select_and_fit, target_vector, temporal_split
 
@@ -170,12 +185,7 @@ def as_feature(settings, cfg: GeneratorConfig) -> dict:
 
     # one simulation of the generator's history for the training and the test rows alike
     both = pd.concat([split.train, split.test], ignore_index=True)
-    rows = pd.DataFrame(
-        {
-            "member_id": both.member_id.astype(int).to_numpy(),
-            "cutoff": pd.to_datetime(both[spec.time_column]).dt.strftime("%Y-%m-%d"),
-        }
-    )
+    rows = _keys(both, spec.time_column)
     d = ceiling(cfg, rows, progress=lambda _: None).set_index(["member_id", "cutoff"])
     found = d.loc[pd.MultiIndex.from_frame(rows)]
     both = both.assign(p_ceiling=found.p_observable.to_numpy(), p_oracle=found.p_oracle.to_numpy())
@@ -210,21 +220,13 @@ def main() -> None:
     manifest = json.loads(oracle.with_name("manifest.json").read_text())
     cfg = GeneratorConfig.from_dict(manifest["config"])
     if "--as-feature" in sys.argv[1:]:  # after `dbt build`, about 45 s: two model selections
-        result = as_feature(settings, cfg)
-        out = Path(settings.project_dir) / "bench_results" / "churn_ceiling_feature.json"
-        out.parent.mkdir(exist_ok=True)
-        out.write_text(json.dumps(result, indent=2) + "\n")
-        print(json.dumps(result, indent=2))
+        _save(settings, "churn_ceiling_feature", as_feature(settings, cfg))
         return
     t = load_test_period(ctx, "churn")
-    rows = pd.DataFrame(
-        {
-            "member_id": t.split.test["member_id"].astype(int).to_numpy(),
-            "cutoff": pd.to_datetime(t.split.test[t.spec.time_column]).dt.strftime("%Y-%m-%d"),
-            "y": t.y.astype(int),
-            "rule": t.split.test[t.spec.baseline_feature].to_numpy(),
-            "model": predict(t.model, t.spec, t.X),
-        }
+    rows = _keys(t.split.test, t.spec.time_column).assign(
+        y=t.y.astype(int),
+        rule=t.split.test[t.spec.baseline_feature].to_numpy(),
+        model=predict(t.model, t.spec, t.X),
     )
     d = ceiling(cfg, rows)
     auc = {c: roc_auc_score(d.y, d[c]) for c in ("rule", "model", "p_observable", "p_oracle")}
@@ -242,10 +244,7 @@ def main() -> None:
         "ceiling_minus_model_95": paired_interval(d, "p_observable", "model"),
         "oracle_minus_ceiling_95": paired_interval(d, "p_oracle", "p_observable"),
     }
-    out = Path(settings.project_dir) / "bench_results" / "churn_ceiling.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    _save(settings, "churn_ceiling", result)
 
 
 if __name__ == "__main__":
